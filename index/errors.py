@@ -1,0 +1,27 @@
+"""Errors the library raises for bad input, each with a message fit to show a person.
+
+Front ends catch :class:`ArticleBotError` and print its message on one line
+instead of a traceback.
+"""
+
+from __future__ import annotations
+
+
+class ArticleBotError(Exception):
+    """Base class: the message says what is wrong and what to do about it."""
+
+
+class ArticleError(ArticleBotError):
+    """A seeds folder or article file that cannot be used."""
+
+
+class IndexFileError(ArticleBotError):
+    """A saved index that is missing, corrupt or stale (callers rebuild it)."""
+
+
+class ModelLoadError(ArticleBotError):
+    """The embedding model named in the settings cannot be loaded."""
+
+
+class EvalFileError(ArticleBotError):
+    """An evaluation file that cannot be read or has the wrong shape."""

@@ -1,0 +1,58 @@
+"""Lexical matching: BM25 (bm25s) over normalised, stemmed Arabic terms, plus term coverage."""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Sequence
+
+import bm25s
+import numpy as np
+
+from index.normalize import content_terms
+
+
+class LexicalIndex:
+    """BM25 scores and IDF-weighted coverage of a question's terms, per sentence."""
+
+    def __init__(self, texts: Sequence[str]) -> None:
+        self._docs = [content_terms(t) for t in texts]
+        self._doc_sets = [set(d) for d in self._docs]
+        self._n = len(self._docs)
+        df = Counter(term for terms in self._doc_sets for term in terms)
+        self._idf = {t: math.log(1 + (self._n - c + 0.5) / (c + 0.5)) for t, c in df.items()}
+        self._bm25: bm25s.BM25 | None = None
+        if self._n and any(self._docs):
+            self._bm25 = bm25s.BM25()
+            self._bm25.index(self._docs, show_progress=False)
+
+    def scores(self, question: str) -> np.ndarray:
+        """BM25 score of every sentence for the question (zeros when nothing matches)."""
+        terms = [t for t in content_terms(question) if t in self._idf]
+        if self._bm25 is None or not terms:
+            return np.zeros(self._n, dtype=np.float32)
+        return np.asarray(self._bm25.get_scores(terms), dtype=np.float32)
+
+    def coverage(self, question: str) -> np.ndarray:
+        """Share of the question's IDF mass found in each sentence, in [0, 1].
+
+        Unknown question terms count with the highest IDF, so a question about
+        something absent from the article scores low everywhere.
+        """
+        terms = set(content_terms(question))
+        if not terms or not self._n:
+            return np.zeros(self._n, dtype=np.float32)
+        unseen = math.log(1 + (self._n + 0.5) / 0.5)
+        weights = {t: self._idf.get(t, unseen) for t in terms}
+        total = sum(weights.values())
+        return np.asarray(
+            [sum(w for t, w in weights.items() if t in doc) / total for doc in self._doc_sets],
+            dtype=np.float32,
+        )
+
+    def known_share(self, question: str) -> float:
+        """Share of the question's terms that occur anywhere in the indexed text."""
+        terms = set(content_terms(question))
+        if not terms:
+            return 0.0
+        return sum(1 for t in terms if t in self._idf) / len(terms)

@@ -1,0 +1,176 @@
+"""The answering service: the one place that turns a question into an :class:`Answer`.
+
+The console, the command line and the Telegram bot all call this; none of them
+ranks anything itself.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from index.abstention import DEFAULT_ABSTENTION, AbstentionModel, abstention_features
+from index.answer import Answer, Passage, Status, Summary
+from index.articles import read_seeds
+from index.corpus import Corpus
+from index.embedding import Embedder, ModelSpec, load_embedder
+from index.normalize import content_terms, tokenize
+from index.ranking import HYBRID_WEIGHTS, FusionWeights, Method, compute_signals, fuse
+from index.store import BuildReport, load_or_build
+from index.summary import pick_summary_sentences
+
+log = logging.getLogger(__name__)
+
+MAX_QUESTION_CHARS = 1000
+MAX_SUMMARY_SENTENCES = 10
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerPolicy:
+    """How much to show: supporting sentences must come close to the best one."""
+
+    max_supporting: int = 2
+    # In fused (z-score) units: a supporting sentence is at most this far below the best.
+    supporting_gap: float = 0.6
+    max_question_chars: int = MAX_QUESTION_CHARS
+    weights: FusionWeights = HYBRID_WEIGHTS
+    abstention: AbstentionModel = DEFAULT_ABSTENTION
+
+
+class AnsweringService:
+    """Answers questions, summarises and shows context for the indexed articles."""
+
+    def __init__(
+        self, embedder: Embedder, corpus: Corpus, policy: AnswerPolicy | None = None
+    ) -> None:
+        self.embedder = embedder
+        self.corpus = corpus
+        self.policy = policy or AnswerPolicy()
+
+    @property
+    def titles(self) -> dict[str, str]:
+        return dict(self.corpus.titles)
+
+    def ask(self, question: str, k: int = 5) -> Answer:
+        """Answer one question; ``k`` bounds how many ranked candidates the answer keeps."""
+        return self.ask_many([question], k=k)[0]
+
+    def ask_many(self, questions: Sequence[str], k: int = 5) -> list[Answer]:
+        """Answer a batch with one model call, which is what makes batches fast."""
+        started = time.perf_counter()
+        answers: list[Answer | None] = [self._reject(q) for q in questions]
+        pending = [i for i, a in enumerate(answers) if a is None]
+        if pending:
+            vectors = self.embedder.embed_queries([questions[i].strip() for i in pending])
+            for row, i in enumerate(pending):
+                answers[i] = self._answer(questions[i].strip(), vectors[row], k)
+        done = [a for a in answers if a is not None]
+        elapsed_ms = (time.perf_counter() - started) * 1000 / max(len(questions), 1)
+        for a in done:
+            log.info(
+                "question chars=%d status=%s confidence=%.2f ms=%.1f",
+                len(a.question),
+                a.status.value,
+                a.confidence,
+                elapsed_ms,
+            )
+        return done
+
+    def _reject(self, question: str) -> Answer | None:
+        """An answer for questions that need no search, or None to search."""
+        text = question.strip()
+        if len(text) > self.policy.max_question_chars:
+            return Answer(question=text[:80], status=Status.TOO_LONG)
+        if not tokenize(text):
+            return Answer(question=text, status=Status.EMPTY)
+        return None
+
+    def _answer(self, question: str, vector: np.ndarray, k: int) -> Answer:
+        signals = compute_signals(self.corpus, question, vector)
+        scores = fuse(signals, Method.HYBRID, self.policy.weights)
+        order = np.argsort(-scores, kind="stable")
+        ranked = tuple(self._passage(int(i), float(scores[i])) for i in order[: max(k, 1)])
+        features = abstention_features(signals, self.corpus.known_share(question))
+        confidence = self.policy.abstention.confidence(features)
+        terms = tuple(dict.fromkeys(content_terms(question)))
+        if not self.policy.abstention.answers(features):
+            return Answer(question, Status.NOT_COVERED, (), ranked, confidence, terms)
+        shown = self._supporting(order, scores)
+        passages = tuple(self._passage(i, float(scores[i])) for i in shown)
+        return Answer(question, Status.ANSWERED, passages, ranked, confidence, terms)
+
+    def _supporting(self, order: np.ndarray, scores: np.ndarray) -> list[int]:
+        """The best sentence and up to ``max_supporting`` close runners-up.
+
+        Kept in article order when they are neighbours of the best sentence, so
+        that they read as one passage; otherwise the best comes first.
+        """
+        best = int(order[0])
+        picked = [best]
+        for i in order[1:]:
+            if len(picked) > self.policy.max_supporting:
+                break
+            if scores[best] - scores[i] <= self.policy.supporting_gap:
+                picked.append(int(i))
+        sentences = self.corpus.sentences
+        rest = picked[1:]
+        if rest and all(
+            sentences[i].article_id == sentences[best].article_id
+            and abs(sentences[i].number - sentences[best].number) <= len(picked) - 1
+            for i in rest
+        ):
+            return sorted(picked, key=lambda i: sentences[i].number)
+        return picked
+
+    def _passage(self, i: int, score: float) -> Passage:
+        s = self.corpus.sentences[i]
+        return Passage(
+            s.article_id, self.corpus.titles.get(s.article_id, ""), s.number, s.text, score
+        )
+
+    def context(self, article_id: str, number: int, radius: int = 1) -> tuple[Passage, ...]:
+        """The sentence and its neighbours, for readers who want the surrounding text."""
+        return tuple(
+            self._passage(i, 0.0)
+            for i, s in enumerate(self.corpus.sentences)
+            if s.article_id == article_id and abs(s.number - number) <= radius
+        )
+
+    def summarize(self, n: int = 3, article_id: str | None = None) -> list[Summary]:
+        """One extractive summary of ``n`` sentences per article (or for one article)."""
+        n = max(1, min(n, MAX_SUMMARY_SENTENCES))
+        summaries = []
+        for aid, title in self.corpus.titles.items():
+            if article_id is not None and aid != article_id:
+                continue
+            rows = [
+                i
+                for i, s in enumerate(self.corpus.sentences)
+                if s.article_id == aid and not s.is_title
+            ]
+            picks = pick_summary_sentences(self.corpus.vectors[rows], n)
+            passages = tuple(self._passage(rows[p], 0.0) for p in picks)
+            summaries.append(Summary(aid, title, passages))
+        return summaries
+
+
+def open_service(
+    seeds_dir: Path,
+    index_dir: Path,
+    model: ModelSpec,
+    *,
+    progress: bool = False,
+    embedder: Embedder | None = None,
+    max_question_chars: int = MAX_QUESTION_CHARS,
+) -> tuple[AnsweringService, BuildReport]:
+    """Read the seeds, load the model and the index (building it if needed)."""
+    articles = read_seeds(seeds_dir)
+    embedder = embedder or load_embedder(model)
+    corpus, report = load_or_build(index_dir, articles, embedder, progress=progress)
+    policy = AnswerPolicy(max_question_chars=max_question_chars)
+    return AnsweringService(embedder, corpus, policy), report
