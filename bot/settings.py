@@ -29,13 +29,18 @@ class Settings(BaseSettings):
     """Settings of the bot, the console and the command line."""
 
     model_config = SettingsConfigDict(
-        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        case_sensitive=False,
+        populate_by_name=True,
     )
 
     telegram_bot_token: SecretStr | None = None
     telegram_base_url: str = DEFAULT_TELEGRAM_BASE_URL
     seeds_dir: Path = Path("seeds")
     data_dir: Path = Path("data")
+    models_dir_override: Path | None = Field(default=None, alias="models_dir")
     embedding_model: str = "default"
     embedding_backend: Literal["torch", "onnx-int8"] = "torch"
     torch_threads: int = Field(default=0, ge=0, le=64)
@@ -66,7 +71,7 @@ class Settings(BaseSettings):
             return int(match.group(1)) * _UNIT_SECONDS[match.group(2)]
         return value
 
-    @field_validator("telegram_bot_token", "webhook_secret", mode="before")
+    @field_validator("telegram_bot_token", "webhook_secret", "models_dir_override", mode="before")
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
@@ -77,7 +82,7 @@ class Settings(BaseSettings):
 
     @property
     def models_dir(self) -> Path:
-        return self.data_dir / "models"
+        return self.models_dir_override or self.data_dir / "models"
 
     @property
     def model_spec(self) -> ModelSpec:

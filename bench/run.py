@@ -1,0 +1,294 @@
+"""``make bench``: speed, memory and retrieval quality, measured in one run on this machine.
+
+Prints one Markdown table per topic (the README carries a copy). Timings are
+medians and 95th percentiles over repeated runs; quality figures come from the
+evaluation files given on the command line (see the Makefile).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import numpy as np
+
+from bot.settings import Settings, load_settings
+from index.embedding import Embedder, ModelSpec, load_embedder
+from index.evaluation import (
+    ArticleQuestion,
+    ContextSet,
+    EvalResult,
+    evaluate_article_questions,
+    evaluate_contexts,
+    method_scorer,
+    read_eval_file,
+)
+from index.ranking import Method
+from index.service import AnsweringService, open_service
+
+REPO = Path(__file__).resolve().parents[1]
+LATENCY_QUESTIONS = 240
+COLD_START_RUNS = 5
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    return float(np.percentile(np.asarray(values), q))
+
+
+def timed(fn: Callable[[], object]) -> float:
+    started = time.perf_counter()
+    fn()
+    return (time.perf_counter() - started) * 1000
+
+
+def row(*cells: object) -> str:
+    return "| " + " | ".join(str(c) for c in cells) + " |"
+
+
+def ms(value: float) -> str:
+    return f"{value:.1f} ms"
+
+
+def build_figures(settings: Settings, embedder: Embedder, contexts: list[ContextSet]) -> None:
+    """Index build times: the seeds, 1,000 sentences, and one added article."""
+    print("\n### Index build\n")
+    print(row("what", "sentences", "embedded", "time"))
+    print(row("---", "---:", "---:", "---:"))
+    with tempfile.TemporaryDirectory() as tmp:
+        index_dir = Path(tmp) / "index"
+        started = time.perf_counter()
+        service, report = open_service(
+            settings.seeds_dir, index_dir, settings.model_spec, embedder=embedder
+        )
+        print(
+            row(
+                "seed articles, from scratch",
+                report.sentences,
+                report.embedded,
+                ms((time.perf_counter() - started) * 1000),
+            )
+        )
+        started = time.perf_counter()
+        _, report = open_service(
+            settings.seeds_dir, index_dir, settings.model_spec, embedder=embedder
+        )
+        print(
+            row(
+                "seed articles, unchanged (load)",
+                report.sentences,
+                report.embedded,
+                ms((time.perf_counter() - started) * 1000),
+            )
+        )
+
+        seeds = Path(tmp) / "seeds"
+        seeds.mkdir()
+        count = 0
+        for i, context in enumerate(contexts):
+            if count >= 1000:
+                break
+            body = " ".join(context.sentences)
+            (seeds / f"{i:03d}.txt").write_text(f"{context.sentences[0]}\n{body}", "utf-8")
+            count += len(context.sentences) + 1
+        big_index = Path(tmp) / "big"
+        started = time.perf_counter()
+        _, report = open_service(seeds, big_index, settings.model_spec, embedder=embedder)
+        print(
+            row(
+                "evaluation contexts as articles, from scratch",
+                report.sentences,
+                report.embedded,
+                ms((time.perf_counter() - started) * 1000),
+            )
+        )
+        extra = contexts[-1]
+        (seeds / "zzz.txt").write_text(
+            f"{extra.sentences[0]}\n{' '.join(extra.sentences)}", "utf-8"
+        )
+        started = time.perf_counter()
+        _, report = open_service(seeds, big_index, settings.model_spec, embedder=embedder)
+        print(
+            row(
+                "same plus one new article",
+                report.sentences,
+                f"{report.embedded} (reused {report.reused})",
+                ms((time.perf_counter() - started) * 1000),
+            )
+        )
+    del service
+
+
+def latency_figures(
+    settings: Settings, questions: list[str], backends: Sequence[str]
+) -> dict[str, float]:
+    """Warm per-question latency: the model's own encode_query against the whole path."""
+    print(f"\n### Warm latency per question ({len(questions)} questions, one at a time)\n")
+    print(row("path", "median", "p95", "vs torch encode_query"))
+    print(row("---", "---:", "---:", "---:"))
+    torch_embedder = load_embedder(
+        ModelSpec(settings.embedding_model, settings.models_dir, "torch")
+    )
+    encode: list[float] = []
+    for q in questions[:20]:  # warm-up
+        torch_embedder.model.encode_query(q)
+    for q in questions:
+        encode.append(timed(lambda q=q: torch_embedder.model.encode_query(q)))
+    reference = statistics.median(encode)
+    print(
+        row(
+            "torch `encode_query` (the model alone)",
+            ms(reference),
+            ms(percentile(encode, 95)),
+            "1.00x",
+        )
+    )
+    medians = {"encode_query": reference}
+    for backend in backends:
+        embedder = load_embedder(ModelSpec(settings.embedding_model, settings.models_dir, backend))
+        service, _ = open_service(
+            settings.seeds_dir, settings.index_dir, settings.model_spec, embedder=embedder
+        )
+        for q in questions[:20]:
+            service.ask(q)
+        times = [timed(lambda q=q, s=service: s.ask(q)) for q in questions]
+        median = statistics.median(times)
+        medians[backend] = median
+        print(
+            row(
+                f"whole answering path, {backend}",
+                ms(median),
+                ms(percentile(times, 95)),
+                f"{median / reference:.2f}x",
+            )
+        )
+    return medians
+
+
+def cold_start_figures(question: str) -> None:
+    """Process start to first printed answer, index already built, as a user runs it."""
+    print(f"\n### Cold start ({COLD_START_RUNS} runs, index already built)\n")
+    times: list[float] = []
+    peaks: list[float] = []
+    command = [sys.executable, "-m", "bot.cli", "ask", question]
+    for _ in range(COLD_START_RUNS):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+        started = time.perf_counter()
+        subprocess.run(command, check=True, capture_output=True, cwd=REPO)
+        times.append((time.perf_counter() - started) * 1000)
+        peaks.append(max(before, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024)
+    help_ms = statistics.median(
+        timed(
+            lambda: subprocess.run(
+                [sys.executable, "-m", "bot.cli", "--help"],
+                check=True,
+                capture_output=True,
+                cwd=REPO,
+            )
+        )
+        for _ in range(3)
+    )
+    print(row("what", "median", "p95"))
+    print(row("---", "---:", "---:"))
+    print(
+        row(
+            "`article-bot ask QUESTION` (start, load, answer, exit)",
+            ms(statistics.median(times)),
+            ms(percentile(times, 95)),
+        )
+    )
+    print(row("`article-bot --help`", ms(help_ms), ""))
+    print(f"\nPeak memory of the answering process (max RSS): {max(peaks):.0f} MiB")
+
+
+def quality_figures(
+    embedder: Embedder, sets: list[tuple[str, list[ContextSet]]]
+) -> dict[str, dict[str, EvalResult]]:
+    print("\n### Retrieval quality (sentence top-1 / top-3 / MRR, ranking within each context)\n")
+    header = ["method"] + [name for name, _ in sets]
+    print(row(*header))
+    print(row(*["---"] * len(header)))
+    results: dict[str, dict[str, EvalResult]] = {}
+    for method in Method:
+        cells = []
+        for name, contexts in sets:
+            result = evaluate_contexts(contexts, embedder, method_scorer(method))
+            results.setdefault(method.value, {})[name] = result
+            cells.append(f"{result.top1:.3f} / {result.top3:.3f} / {result.mrr:.3f}")
+        print(row(method.value, *cells))
+    return results
+
+
+def abstention_figures(service: AnsweringService, questions: list[ArticleQuestion]) -> None:
+    result = evaluate_article_questions(questions, service)
+    answerable = [q for q in questions if q.gold_contains]
+    off_topic = len(questions) - len(answerable)
+    answers = service.ask_many([q.question for q in questions])
+    answered_ok = sum(
+        a.answered for a, q in zip(answers, questions, strict=True) if q.gold_contains
+    )
+    abstained_ok = sum(
+        not a.answered for a, q in zip(answers, questions, strict=True) if not q.gold_contains
+    )
+    print("\n### Article questions (the seed article's index)\n")
+    print(row("questions", "top-1", "answerable answered", "off-topic abstained"))
+    print(row("---:", "---:", "---:", "---:"))
+    print(
+        row(
+            result.questions,
+            f"{result.top1:.3f}",
+            f"{answered_ok}/{len(answerable)}",
+            f"{abstained_ok}/{off_topic}",
+        )
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--heldout", type=Path, required=True, help="held-out context sets")
+    parser.add_argument("--train", type=Path, help="training context sets (tuning data)")
+    parser.add_argument("--article-questions", type=Path, help="questions about the seeds")
+    parser.add_argument("--backends", default="torch,onnx-int8")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.WARNING)
+    logging.getLogger("bm25s").setLevel(logging.WARNING)
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+    settings = load_settings()
+    print(
+        f"Machine: {os.cpu_count()} CPUs, Python {sys.version.split()[0]}, "
+        f"model {settings.embedding_model!r}"
+    )
+    heldout = [c for c in read_eval_file(args.heldout) if isinstance(c, ContextSet)]
+    sets = [(f"{args.heldout.stem} (held out)", heldout)]
+    if args.train:
+        train = [c for c in read_eval_file(args.train) if isinstance(c, ContextSet)]
+        sets.append((f"{args.train.stem} (tuning)", train))
+    embedder = load_embedder(settings.model_spec)
+    subprocess.run(
+        [sys.executable, "-m", "bot.cli", "build"], check=True, cwd=REPO, capture_output=True
+    )
+
+    build_figures(settings, embedder, heldout)
+    questions = [q for c in heldout for q, _ in c.questions][:LATENCY_QUESTIONS]
+    latency_figures(settings, questions, [b for b in args.backends.split(",") if b])
+    cold_start_figures(questions[0])
+    quality_figures(embedder, sets)
+    if args.article_questions:
+        data = read_eval_file(args.article_questions)
+        service, _ = open_service(
+            settings.seeds_dir, settings.index_dir, settings.model_spec, embedder=embedder
+        )
+        abstention_figures(service, [q for q in data if isinstance(q, ArticleQuestion)])
+
+
+if __name__ == "__main__":
+    main()

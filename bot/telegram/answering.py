@@ -1,0 +1,89 @@
+"""The answering service as the event loop sees it: awaitable, batched, off the loop.
+
+Embedding a question is CPU-bound (tens to hundreds of milliseconds); run on the event loop
+it would stall every other chat. All model work goes to one dedicated thread (torch already
+parallelises inside a call), and questions that arrive while a batch is running are answered
+together in the next ``ask_many`` call, which is what keeps throughput up under load without
+adding latency when the bot is idle.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
+from typing import TypeVar
+
+from index.answer import Answer, Passage, Summary
+from index.service import AnsweringService
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+# Ranked candidates kept per answer: enough for the shown passages, "more" and 5 inline results.
+RANKED_PER_ANSWER = 8
+MAX_BATCH = 16
+
+
+class Answerer:
+    """Async front of :class:`AnsweringService` shared by every handler."""
+
+    def __init__(
+        self,
+        service: AnsweringService,
+        *,
+        k: int = RANKED_PER_ANSWER,
+        max_batch: int = MAX_BATCH,
+    ) -> None:
+        self.service = service
+        self._k = k
+        self._max_batch = max_batch
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="answering")
+        self._pending: list[tuple[str, asyncio.Future[Answer]]] = []
+        self._worker: asyncio.Task[None] | None = None
+
+    @property
+    def max_question_chars(self) -> int:
+        return self.service.policy.max_question_chars
+
+    async def ask(self, question: str) -> Answer:
+        """Queue ``question`` for the next batch and wait for its answer."""
+        future: asyncio.Future[Answer] = asyncio.get_running_loop().create_future()
+        self._pending.append((question, future))
+        if self._worker is None or self._worker.done():
+            self._worker = asyncio.create_task(self._drain(), name="answering-batches")
+        return await future
+
+    async def summarize(self, n: int) -> list[Summary]:
+        return await self._run(partial(self.service.summarize, n))
+
+    async def context(self, article_id: str, number: int, radius: int = 1) -> tuple[Passage, ...]:
+        return await self._run(partial(self.service.context, article_id, number, radius))
+
+    async def _run(self, call: partial[T]) -> T:
+        return await asyncio.get_running_loop().run_in_executor(self._executor, call)
+
+    async def _drain(self) -> None:
+        while self._pending:
+            batch = self._pending[: self._max_batch]
+            del self._pending[: self._max_batch]
+            questions = [question for question, _ in batch]
+            try:
+                answers = await self._run(partial(self.service.ask_many, questions, self._k))
+            except Exception as exc:  # every waiting handler gets the error, none hangs
+                for _, future in batch:
+                    if not future.done():
+                        future.set_exception(exc)
+                continue
+            for (_, future), answer in zip(batch, answers, strict=True):
+                if not future.done():
+                    future.set_result(answer)
+
+    def close(self) -> None:
+        """Stop accepting work; a batch already running finishes in its thread."""
+        for _, future in self._pending:
+            future.cancel()
+        self._pending.clear()
+        self._executor.shutdown(wait=False, cancel_futures=True)

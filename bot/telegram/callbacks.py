@@ -1,0 +1,117 @@
+"""Button presses under an answer: more sentences, the surrounding text, and feedback.
+
+"More" and "context" reply to the answer with the extra sentences and take their button
+off the answer, so a second press cannot post the same text again. Feedback is logged
+(the product's only signal of answer quality from real readers) and thanked.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import time
+
+from telegram import CallbackQuery, Message, Update
+from telegram.error import BadRequest
+from telegram.ext import BaseHandler, CallbackQueryHandler, ContextTypes
+
+from bot import texts
+from bot.telegram import state
+from bot.telegram.buttons import (
+    ANY_BUTTON,
+    Action,
+    Press,
+    article_refs,
+    decode,
+    feedback_data,
+    resolve,
+    without,
+)
+from bot.telegram.html import render_passages
+from bot.telegram.replies import reply
+from index.answer import Passage
+
+log = logging.getLogger(__name__)
+
+CONTEXT_RADIUS = 1
+
+
+async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Route a press to its action; stale or forged data gets a polite notice."""
+    query = update.callback_query
+    if query is None:
+        return
+    started = time.perf_counter()
+    press = decode(query.data)
+    message = query.message if isinstance(query.message, Message) else None
+    answerer = state.answerer(context)
+    sentences = resolve(press, article_refs(answerer.service.titles)) if press is not None else None
+    if press is None or sentences is None or message is None:
+        await query.answer(texts.STALE_BUTTON)
+        log.info("button stale")
+        return
+    if press.is_feedback:
+        await _feedback(query, message, press, sentences)
+        return
+    passages: list[Passage] = []
+    if press.action is Action.CONTEXT:
+        article_id, number = sentences[0]
+        passages = list(await answerer.context(article_id, number, CONTEXT_RADIUS))
+        found = any(p.number == number for p in passages)
+        title = texts.CONTEXT_HEADING
+    else:
+        for article_id, number in sentences:
+            passages.extend(await answerer.context(article_id, number, radius=0))
+        found = len(passages) == len(sentences)
+        title = texts.MORE_HEADING
+    if not found:
+        await query.answer(texts.STALE_BUTTON)
+        log.info("button stale")
+        return
+    await query.answer()
+    focus = sentences[0] if press.action is Action.CONTEXT else None
+    text = render_passages(passages, title=title, focus=focus)
+    await reply(message, text, quote=True)
+    await _drop_buttons(query, message, [query.data or ""])
+    log.info(
+        "button action=%s chat=%s ms=%.0f",
+        press.action.name.lower(),
+        message.chat.type,
+        (time.perf_counter() - started) * 1000,
+    )
+
+
+async def _feedback(
+    query: CallbackQuery, message: Message, press: Press, sentences: list[tuple[str, int]]
+) -> None:
+    article_id, number = sentences[0]
+    log.info(
+        "feedback vote=%s article=%s sentence=%d chat=%s",
+        "helpful" if press.action is Action.HELPFUL else "unhelpful",
+        article_id,
+        number,
+        message.chat.type,
+    )
+    await query.answer(texts.FEEDBACK_THANKS)
+    await _drop_buttons(query, message, feedback_data(message.reply_markup))
+
+
+async def _drop_buttons(query: CallbackQuery, message: Message, drop: list[str]) -> None:
+    """Take used buttons off the answer; a lost race with another press is harmless."""
+    markup = without(message.reply_markup, drop)
+    with contextlib.suppress(BadRequest):
+        await query.edit_message_reply_markup(markup)
+
+
+async def on_unknown_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Callback data this bot never made (or from a retired format)."""
+    if update.callback_query is not None:
+        await update.callback_query.answer(texts.STALE_BUTTON)
+        log.info("button unknown")
+
+
+def handlers() -> list[BaseHandler[Update, ContextTypes.DEFAULT_TYPE, None]]:
+    return [
+        CallbackQueryHandler(on_button, pattern=ANY_BUTTON),
+        CallbackQueryHandler(on_unknown_button),
+    ]

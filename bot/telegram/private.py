@@ -1,0 +1,58 @@
+"""Private chats: every text message is a question; /start and /help explain the bot.
+
+/start and /help are registered for every chat type (they are the usual first thing
+anyone sends a bot, in a group too); questions without a command only in private chats.
+"""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import BaseHandler, CommandHandler, ContextTypes, MessageHandler, filters
+
+from bot import texts
+from bot.telegram import state
+from bot.telegram.html import plain_html
+from bot.telegram.replies import answer_question, quotes_in, reply
+
+QUESTION = (
+    filters.ChatType.PRIVATE
+    & filters.UpdateType.MESSAGE
+    & filters.TEXT
+    & ~filters.COMMAND
+    & ~filters.VIA_BOT  # an inline answer sent back to the bot is not a question
+)
+NON_TEXT = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE & ~filters.TEXT
+UNKNOWN_COMMAND = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE & filters.COMMAND
+
+
+async def on_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """What the bot knows (the article titles), how to ask, and the commands."""
+    message = update.effective_message
+    if message is None:
+        return
+    titles = list(state.answerer(context).service.titles.values())
+    text = texts.help_text(titles, bot_username=context.bot.username)
+    await reply(message, plain_html(text), quote=quotes_in(message))
+
+
+async def on_question(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    message = update.effective_message
+    if message is not None and message.text is not None:
+        await answer_question(message, message.text, context)
+
+
+async def on_non_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Stickers, photos, voice: one short line saying that only text questions are answered."""
+    message = update.effective_message
+    if message is not None:
+        await reply(message, plain_html(texts.NON_TEXT), quote=False)
+
+
+def handlers() -> list[BaseHandler[Update, ContextTypes.DEFAULT_TYPE, None]]:
+    """Commands first: the text handlers below exclude commands anyway, but order is explicit."""
+    return [
+        CommandHandler(["start", "help"], on_help),
+        MessageHandler(QUESTION, on_question),
+        MessageHandler(NON_TEXT, on_non_text),
+        MessageHandler(UNKNOWN_COMMAND, on_help),
+    ]

@@ -1,0 +1,125 @@
+"""Sending replies: splitting, quoting, keyboards, and the one path every question takes.
+
+Private messages, group triggers and ``/ask`` differ only in how the question is found;
+from there on they share :func:`answer_question`, so rate limiting, rendering, logging and
+sending are written once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Sequence
+
+from telegram import Bot, InlineKeyboardMarkup, Message, ReplyParameters
+from telegram.constants import ChatAction, ChatType
+from telegram.error import TelegramError
+from telegram.ext import ContextTypes
+
+from bot import texts
+from bot.telegram import state
+from bot.telegram.buttons import answer_keyboard
+from bot.telegram.html import plain_html, render_answer, render_summaries
+from bot.telegram.ratelimit import Verdict
+from bot.telegram.split import split_html
+
+log = logging.getLogger(__name__)
+
+# Show "typing…" only when an answer is not ready this fast: most are, and every chat
+# action counts against Telegram's per-bot message budget.
+TYPING_AFTER_SECONDS = 0.5
+
+
+async def send_parts(
+    bot: Bot,
+    chat_id: int | str,
+    text: str,
+    *,
+    reply_to: int | None = None,
+    thread_id: int | None = None,
+    keyboard: InlineKeyboardMarkup | None = None,
+) -> list[Message]:
+    """Send ``text`` (HTML) as one or more messages; the first quotes, the last has the keyboard."""
+    parts = split_html(text)
+    sent: list[Message] = []
+    for i, part in enumerate(parts):
+        quote = ReplyParameters(reply_to, allow_sending_without_reply=True) if reply_to else None
+        sent.append(
+            await bot.send_message(
+                chat_id,
+                part,
+                reply_parameters=quote if i == 0 else None,
+                reply_markup=keyboard if i == len(parts) - 1 else None,
+                message_thread_id=thread_id,
+            )
+        )
+    return sent
+
+
+async def reply(
+    message: Message,
+    text: str,
+    *,
+    quote: bool,
+    keyboard: InlineKeyboardMarkup | None = None,
+) -> list[Message]:
+    """Answer ``message`` in its chat (and forum topic), quoting it when asked to."""
+    return await send_parts(
+        message.get_bot(),
+        message.chat_id,
+        text,
+        reply_to=message.message_id if quote else None,
+        thread_id=message.message_thread_id if message.is_topic_message else None,
+        keyboard=keyboard,
+    )
+
+
+def quotes_in(message: Message) -> bool:
+    """Quote the asker in groups, where several conversations interleave; not in private."""
+    return message.chat.type != ChatType.PRIVATE
+
+
+async def answer_question(
+    message: Message, question: str, context: ContextTypes.DEFAULT_TYPE
+) -> None:
+    """Rate-limit, answer and reply; logs chat type, status and latency, never the question."""
+    started = time.perf_counter()
+    quote = quotes_in(message)
+    user_id = message.from_user.id if message.from_user else message.chat_id
+    verdict = state.question_limiter(context).check(user_id)
+    if verdict is not Verdict.ALLOW:
+        if verdict is Verdict.WARN:
+            await reply(message, plain_html(texts.RATE_LIMITED), quote=quote)
+        log.info("question chat=%s status=rate_limited", message.chat.type)
+        return
+    answerer = state.answerer(context)
+    pending = asyncio.ensure_future(answerer.ask(question))
+    done, _ = await asyncio.wait({pending}, timeout=TYPING_AFTER_SECONDS)
+    if not done:
+        with contextlib.suppress(TelegramError):
+            await message.reply_chat_action(ChatAction.TYPING)
+    answer = await pending
+    text = render_answer(answer, max_question_chars=answerer.max_question_chars)
+    sent = await reply(message, text, quote=quote, keyboard=answer_keyboard(answer))
+    log.info(
+        "question chat=%s status=%s parts=%d ms=%.0f",
+        message.chat.type,
+        answer.status.value,
+        len(sent),
+        (time.perf_counter() - started) * 1000,
+    )
+
+
+def requested_sentences(args: Sequence[str] | None) -> int | None:
+    """``/summary 5`` asks for 5 sentences; None (the configured default) for anything else."""
+    if args and args[0].isdigit() and int(args[0]) > 0:
+        return int(args[0])
+    return None
+
+
+async def summary_text(context: ContextTypes.DEFAULT_TYPE, n: int | None = None) -> str:
+    """All article summaries as HTML; the service caps ``n`` at its maximum."""
+    count = state.settings(context).summary_sentences if n is None else n
+    return render_summaries(await state.answerer(context).summarize(count))

@@ -1,0 +1,97 @@
+"""Private chats: /start, questions, abstentions, refusals and non-text messages."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot import texts
+from bot.telegram.app import GROUP_COMMANDS, PRIVATE_COMMANDS
+from tests.bot.fake_bot_api import DEFAULT_USER_ID, FakeBotAPI
+from tests.bot.harness import buttons, replies, running_bot, visible
+
+LAVROV = "من التقى لافروف؟"
+LAVROV_SENTENCE = "نظيره الأميركي جون كيري"
+
+
+async def test_start_lists_titles_commands_and_menus(fake_api: FakeBotAPI, service):
+    async with running_bot(fake_api, service):
+        (sent,) = await replies(fake_api, fake_api.command("/start"))
+    text = visible(sent)
+    for title in service.titles.values():
+        assert title.strip() in text
+    assert "/summary" in text and "@ArticleQABot" in text
+    assert sent["parse_mode"] == "HTML"
+    scopes = {key[0]: [c["command"] for c in value] for key, value in fake_api.commands.items()}
+    assert scopes['{"type": "all_private_chats"}'] == list(PRIVATE_COMMANDS)
+    assert scopes['{"type": "all_group_chats"}'] == list(GROUP_COMMANDS)
+
+
+async def test_question_is_answered_with_the_right_sentence(fake_api: FakeBotAPI, service):
+    async with running_bot(fake_api, service):
+        (sent,) = await replies(fake_api, fake_api.private_text(LAVROV))
+    text = visible(sent)
+    assert LAVROV_SENTENCE in text
+    assert "الجملة 1" in text
+    title = next(iter(service.titles.values())).strip()
+    assert texts.SOURCE_LABEL.format(title=title) in text
+    assert "reply_parameters" not in sent  # private chats are not quoted
+    assert set(buttons(sent)) == {
+        texts.BUTTON_MORE,
+        texts.BUTTON_CONTEXT,
+        texts.BUTTON_HELPFUL,
+        texts.BUTTON_UNHELPFUL,
+    }
+    # The question's words are bold in the sentence, as Telegram parses the HTML.
+    (message,) = fake_api.bot_messages(DEFAULT_USER_ID)
+    bold = [
+        message["text"][e["offset"] : e["offset"] + e["length"]]
+        for e in message["entities"]
+        if e["type"] == "bold"
+    ]
+    assert "لافروف" in bold
+
+
+async def test_off_topic_question_abstains(fake_api: FakeBotAPI, service):
+    async with running_bot(fake_api, service):
+        (sent,) = await replies(fake_api, fake_api.private_text("ما هي عاصمة فرنسا؟"))
+    assert visible(sent) == f"{texts.NOT_COVERED}\n{texts.NOT_COVERED_HINT}"
+    assert "/summary" in visible(sent)
+    assert "reply_markup" not in sent
+
+
+async def test_html_characters_in_question_are_harmless(fake_api: FakeBotAPI, service):
+    async with running_bot(fake_api, service):
+        (answered,) = await replies(fake_api, fake_api.private_text(f"<b>{LAVROV} & </i>"))
+        (refused,) = await replies(fake_api, fake_api.private_text("<b>&</b> <" * 200))
+    assert LAVROV_SENTENCE in visible(answered)
+    assert visible(refused) == texts.TOO_LONG.format(limit=service.policy.max_question_chars)
+    # Every call was accepted by the strict HTML parser of the fake server.
+    assert all(c.ok for c in fake_api.calls("sendMessage"))
+
+
+@pytest.mark.parametrize("question", ["؟؟؟", "  ...  "])
+async def test_empty_question_gets_a_hint(fake_api: FakeBotAPI, service, question):
+    async with running_bot(fake_api, service):
+        (sent,) = await replies(fake_api, fake_api.private_text(question))
+    assert visible(sent) == texts.EMPTY_QUESTION
+
+
+async def test_non_text_messages_get_one_line(fake_api: FakeBotAPI, service):
+    async with running_bot(fake_api, service):
+        (sticker,) = await replies(fake_api, fake_api.sticker_message())
+        (photo,) = await replies(fake_api, fake_api.photo_message(caption="صورة"))
+    assert visible(sticker) == visible(photo) == texts.NON_TEXT
+
+
+async def test_per_user_rate_limit_is_polite_and_quiet(fake_api: FakeBotAPI, service):
+    async with running_bot(fake_api, service, questions_per_minute=2):
+        for _ in range(2):
+            (sent,) = await replies(fake_api, fake_api.private_text(LAVROV))
+            assert LAVROV_SENTENCE in visible(sent)
+        (limited,) = await replies(fake_api, fake_api.private_text(LAVROV))
+        assert visible(limited) == texts.RATE_LIMITED
+        # Told once; further questions in the window are dropped, other users still answered.
+        fake_api.push_update(fake_api.private_text(LAVROV))
+        (other,) = await replies(fake_api, fake_api.private_text(LAVROV, user_id=777))
+        assert LAVROV_SENTENCE in visible(other)
+    assert len(fake_api.sent_messages(DEFAULT_USER_ID)) == 3

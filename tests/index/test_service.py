@@ -1,0 +1,83 @@
+"""The answering service on the seed article: right sentences, honest abstentions."""
+
+from __future__ import annotations
+
+import pytest
+
+from index.answer import Status
+
+ANSWERABLE = [
+    # (question, a piece of the sentence that answers it)
+    ("ما الذي يسبق اجتماع المجموعة الدولية لدعم سوريا؟", "والذي يسبق اجتماع المجموعة الدولية"),
+    ("كم هدفا إرهابيا أعلنت وزارة الدفاع الروسية ضربه؟", '1888 "هدفا إرهابيا"'),
+    # no hamzas, ta marbuta written as ha
+    ("كم هدفا ارهابيا اعلنت وزاره الدفاع الروسيه ضربه", '1888 "هدفا إرهابيا"'),
+    # full diacritics
+    ("كَمْ هَدَفًا إِرْهَابِيًّا أَعْلَنَتْ وِزَارَةُ الدِّفَاعِ الرُّوسِيَّةُ ضَرْبَهُ؟", '1888 "هدفا إرهابيا"'),
+    # a fragment rather than a question
+    ("عمليات فرار", "عمليات فرار واسعة النطاق"),
+    # English question, Arabic article
+    ("Who did Lavrov meet?", "لقائه نظيره الأميركي جون كيري"),
+    # dialect
+    ("شو قالت وزارة الدفاع الروسية عن المسلحين قرب حلب؟", "عمليات فرار واسعة النطاق"),
+]
+
+OFF_TOPIC = ["ما هي عاصمة فرنسا؟", "كيف أطبخ الكبسة؟", "How do I reset my password?"]
+
+
+@pytest.mark.parametrize(("question", "expected"), ANSWERABLE)
+def test_the_answering_sentence_comes_first(service, question, expected):
+    answer = service.ask(question)
+    assert answer.status is Status.ANSWERED, answer
+    assert expected in answer.ranked[0].text
+    assert any(expected in p.text for p in answer.passages)
+
+
+@pytest.mark.parametrize("question", OFF_TOPIC)
+def test_off_topic_questions_abstain(service, question):
+    answer = service.ask(question)
+    assert answer.status is Status.NOT_COVERED
+    assert answer.passages == ()
+    assert answer.best is None
+
+
+def test_answer_names_its_article_and_sentence_numbers(service):
+    answer = service.ask("كم طلعة نفذ الطيران الروسي؟")
+    assert answer.answered
+    titles = set(service.titles.values())
+    for passage in answer.passages:
+        assert passage.article_title in titles
+        assert 0 <= passage.number <= 15
+    assert len(answer.passages) <= 3
+    # supporting sentences next to each other read in article order
+    numbers = [p.number for p in answer.passages]
+    if max(numbers) - min(numbers) == len(numbers) - 1:
+        assert numbers == sorted(numbers)
+
+
+@pytest.mark.parametrize(
+    ("question", "status"),
+    [("", Status.EMPTY), ("   ؟؟ !! ", Status.EMPTY), ("س" * 1001, Status.TOO_LONG)],
+)
+def test_unsearchable_questions_are_refused_without_searching(service, question, status):
+    assert service.ask(question).status is status
+
+
+def test_batch_answers_match_single_answers(service):
+    questions = ["عمليات فرار", "ما هي عاصمة فرنسا؟", ""]
+    batch = service.ask_many(questions)
+    assert [a.status for a in batch] == [service.ask(q).status for q in questions]
+    assert batch[0].ranked[0].text == service.ask(questions[0]).ranked[0].text
+
+
+def test_context_returns_the_neighbours(service):
+    passages = service.context(next(iter(service.titles)), 5, radius=1)
+    assert [p.number for p in passages] == [4, 5, 6]
+
+
+def test_summary_sentences_are_in_article_order_and_from_the_body(service):
+    (summary,) = service.summarize(3)
+    numbers = [p.number for p in summary.passages]
+    assert len(numbers) == 3 and numbers == sorted(numbers) and 0 not in numbers
+    assert summary.article_title == next(iter(service.titles.values()))
+    assert len(service.summarize(50)[0].passages) == 10  # capped

@@ -1,0 +1,95 @@
+"""The saved index: reuse when current, rebuild on change or damage, never a traceback."""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from index.articles import read_seeds
+from index.store import MANIFEST, SENTENCES, VECTORS, load_or_build
+from tests.conftest import REPO_ROOT
+
+
+@pytest.fixture
+def seeds(tmp_path: Path) -> Path:
+    folder = tmp_path / "seeds"
+    folder.mkdir()
+    shutil.copy(next((REPO_ROOT / "seeds").glob("*.txt")), folder / "a.txt")
+    (folder / "b.txt").write_text(
+        "عنوان ثان\nجملة أولى عن الاقتصاد. وجملة ثانية عن النفط.", "utf-8"
+    )
+    return folder
+
+
+def test_build_then_load_reuses_everything(seeds, tmp_path, embedder):
+    folder = tmp_path / "index"
+    corpus, report = load_or_build(folder, read_seeds(seeds), embedder)
+    assert report.rebuilt and report.embedded == len(corpus) == 16 + 3
+    assert {p.name for p in folder.iterdir()} == {MANIFEST, SENTENCES, VECTORS}
+    manifest = json.loads((folder / MANIFEST).read_text("utf-8"))
+    assert manifest["model"] == embedder.name and manifest["dim"] == embedder.dim
+    assert set(manifest["articles"]) == {"a", "b"}
+
+    again, report = load_or_build(folder, read_seeds(seeds), embedder)
+    assert not report.rebuilt and report.embedded == 0
+    assert [s.text for s in again.sentences] == [s.text for s in corpus.sentences]
+    np.testing.assert_allclose(again.vectors, corpus.vectors, atol=1e-6)
+    assert again.titles == corpus.titles
+
+
+def test_changed_article_is_the_only_one_re_embedded(seeds, tmp_path, embedder, caplog):
+    folder = tmp_path / "index"
+    load_or_build(folder, read_seeds(seeds), embedder)
+    (seeds / "b.txt").write_text("عنوان ثان\nجملة معدلة عن الاقتصاد.", "utf-8")
+    with caplog.at_level(logging.INFO, logger="index.store"):
+        corpus, report = load_or_build(folder, read_seeds(seeds), embedder)
+    assert report.rebuilt and report.embedded == 2 and report.reused == 16
+    assert "articles changed: b" in caplog.text
+    assert [s.text for s in corpus.sentences if s.article_id == "b"][1] == "جملة معدلة عن الاقتصاد."
+
+
+def test_added_article_embeds_only_the_new_one(seeds, tmp_path, embedder):
+    folder = tmp_path / "index"
+    load_or_build(folder, read_seeds(seeds), embedder)
+    (seeds / "c.txt").write_text("عنوان ثالث\nخبر جديد تماما.", "utf-8")
+    corpus, report = load_or_build(folder, read_seeds(seeds), embedder)
+    assert report.embedded == 2 and report.reused == 19
+    assert "c" in corpus.titles
+
+
+def test_other_model_name_triggers_a_full_rebuild(seeds, tmp_path, embedder):
+    folder = tmp_path / "index"
+    load_or_build(folder, read_seeds(seeds), embedder)
+    manifest = json.loads((folder / MANIFEST).read_text("utf-8"))
+    manifest["model"] = "some-other-model"
+    (folder / MANIFEST).write_text(json.dumps(manifest), "utf-8")
+    _, report = load_or_build(folder, read_seeds(seeds), embedder)
+    assert report.rebuilt and report.reused == 0 and "some-other-model" in report.reason
+
+
+@pytest.mark.parametrize(
+    ("damage", "expected"),
+    [
+        (lambda f: (f / VECTORS).write_bytes(b"not a faiss index"), "corrupt"),
+        (lambda f: (f / SENTENCES).write_text("[{", "utf-8"), "corrupt"),
+        (lambda f: (f / MANIFEST).write_text("{}", "utf-8"), "corrupt"),
+        (lambda f: (f / VECTORS).unlink(), "incomplete"),
+    ],
+)
+def test_damaged_index_is_rebuilt_with_a_warning(
+    seeds, tmp_path, embedder, caplog, damage, expected
+):
+    folder = tmp_path / "index"
+    load_or_build(folder, read_seeds(seeds), embedder)
+    damage(folder)
+    with caplog.at_level(logging.WARNING, logger="index.store"):
+        corpus, report = load_or_build(folder, read_seeds(seeds), embedder)
+    assert report.rebuilt and expected in report.reason and expected in caplog.text
+    assert len(corpus) == 19
+    # and the rebuilt index loads cleanly afterwards
+    assert not load_or_build(folder, read_seeds(seeds), embedder)[1].rebuilt
