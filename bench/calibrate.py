@@ -22,6 +22,7 @@ from sklearn.linear_model import LogisticRegression
 
 from bot.settings import load_settings
 from index.abstention import abstention_features
+from index.clauses import embed_sentences
 from index.corpus import Corpus
 from index.embedding import load_embedder
 from index.evaluation import ContextSet, read_eval_file
@@ -42,7 +43,7 @@ class Prepared:
 
 def prepare(contexts: list[ContextSet]) -> list[Prepared]:
     embedder = load_embedder(load_settings().model_spec)
-    sentence_vectors = embedder.embed_documents([s for c in contexts for s in c.sentences])
+    sentence_vectors = embed_sentences(embedder, [s for c in contexts for s in c.sentences])
     question_vectors = embedder.embed_queries([q for c in contexts for q, _ in c.questions])
     prepared: list[Prepared] = []
     s_off = q_off = 0
@@ -51,7 +52,7 @@ def prepare(contexts: list[ContextSet]) -> list[Prepared]:
         sentences = [
             Sentence(context.context_id, i, t, 0, 0) for i, t in enumerate(context.sentences)
         ]
-        corpus = Corpus(sentences, sentence_vectors[s_off : s_off + n])
+        corpus = Corpus(sentences, sentence_vectors.subset(s_off, s_off + n))
         questions = []
         for question, gold in context.questions:
             vector = question_vectors[q_off]

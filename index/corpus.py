@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import faiss
 import numpy as np
 
+from index.clauses import SentenceVectors
 from index.lexical import LexicalIndex
 from index.sentences import Sentence
 
@@ -21,7 +22,7 @@ class Corpus:
     """Sentences with their vectors; positional ids in FAISS map to ``sentences``."""
 
     sentences: list[Sentence]
-    vectors: np.ndarray
+    embedded: SentenceVectors
     titles: dict[str, str] = field(default_factory=dict)
     _faiss: faiss.Index = field(init=False, repr=False)
     _lexical: LexicalIndex = field(init=False, repr=False)
@@ -35,6 +36,10 @@ class Corpus:
         if len(self.vectors):
             self._faiss.add(np.ascontiguousarray(self.vectors, dtype=np.float32))
         self._lexical = LexicalIndex([s.text for s in self.sentences])
+
+    @property
+    def vectors(self) -> np.ndarray:
+        return self.embedded.sentences
 
     @property
     def faiss_index(self) -> faiss.Index:
@@ -53,6 +58,13 @@ class Corpus:
         valid = ids[0] >= 0
         scores[ids[0][valid]] = sims[0][valid]
         return scores
+
+    def clause_scores(self, query_vector: np.ndarray, dense: np.ndarray) -> np.ndarray:
+        """Per sentence, the best cosine of the sentence itself or any of its clauses."""
+        best = dense.copy()
+        if len(self.embedded.clauses):
+            np.maximum.at(best, self.embedded.clause_owner, self.embedded.clauses @ query_vector)
+        return best
 
     def lexical_scores(self, question: str) -> np.ndarray:
         return self._lexical.scores(question)

@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from index.clauses import embed_sentences
 from index.corpus import Corpus
 from index.embedding import Embedder
 from index.errors import EvalFileError
@@ -129,7 +130,7 @@ def evaluate_contexts(contexts: list[ContextSet], embedder: Embedder, scorer: Sc
     """Rank each question within its own context; top-1, top-3 and MRR over all questions."""
     all_sentences = [s for c in contexts for s in c.sentences]
     all_questions = [q for c in contexts for q, _ in c.questions]
-    sentence_vectors = embedder.embed_documents(all_sentences)
+    sentence_vectors = embed_sentences(embedder, all_sentences)
     question_vectors = embedder.embed_queries(all_questions)
     ranks: list[int] = []
     s_off = q_off = 0
@@ -138,7 +139,7 @@ def evaluate_contexts(contexts: list[ContextSet], embedder: Embedder, scorer: Sc
         sentences = [
             Sentence(context.context_id, i, t, 0, 0) for i, t in enumerate(context.sentences)
         ]
-        corpus = Corpus(sentences, sentence_vectors[s_off : s_off + n])
+        corpus = Corpus(sentences, sentence_vectors.subset(s_off, s_off + n))
         for question, gold in context.questions:
             scores = scorer(corpus, question, question_vectors[q_off])
             ranks.append(_gold_rank(scores, gold))

@@ -33,11 +33,15 @@ class FusionWeights:
     coverage: float = 0.0
     answer_type: float = 0.0
     neighbour: float = 0.0
+    # Share of the dense signal taken from the best clause instead of the whole sentence.
+    clause_share: float = 0.0
 
 
 PLAIN_FUSION = FusionWeights()
 # Chosen by ``python -m bench.calibrate`` (grid search on top-1, then MRR) on training data.
-HYBRID_WEIGHTS = FusionWeights(dense=0.5, bm25=0.5, coverage=0.6, answer_type=0.4, neighbour=0.1)
+HYBRID_WEIGHTS = FusionWeights(
+    dense=0.5, bm25=0.5, coverage=0.6, answer_type=0.4, neighbour=0.1, clause_share=0.7
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +49,7 @@ class Signals:
     """Per-sentence evidence for one question, in corpus order."""
 
     dense: np.ndarray
+    clause: np.ndarray
     bm25: np.ndarray
     coverage: np.ndarray
     type_match: np.ndarray
@@ -67,6 +72,7 @@ def compute_signals(corpus: Corpus, question: str, query_vector: np.ndarray) -> 
         )
     return Signals(
         dense=dense,
+        clause=corpus.clause_scores(query_vector, dense),
         bm25=corpus.lexical_scores(question),
         coverage=corpus.lexical_coverage(question),
         type_match=type_match,
@@ -95,7 +101,8 @@ def zscore(values: np.ndarray) -> np.ndarray:
     std = float(values.std())
     if std < 1e-9:
         return np.zeros_like(values, dtype=np.float32)
-    return ((values - values.mean()) / std).astype(np.float32)
+    standardised: np.ndarray = ((values - values.mean()) / std).astype(np.float32)
+    return standardised
 
 
 def fuse(signals: Signals, method: Method, weights: FusionWeights = HYBRID_WEIGHTS) -> np.ndarray:
@@ -106,8 +113,9 @@ def fuse(signals: Signals, method: Method, weights: FusionWeights = HYBRID_WEIGH
         return signals.bm25.astype(np.float32)
     if method is Method.FUSION:
         weights = PLAIN_FUSION
+    dense = (1 - weights.clause_share) * signals.dense + weights.clause_share * signals.clause
     return (
-        weights.dense * zscore(signals.dense)
+        weights.dense * zscore(dense)
         + weights.bm25 * zscore(signals.bm25)
         + weights.coverage * signals.coverage
         + weights.answer_type * signals.type_match

@@ -20,6 +20,7 @@ import faiss
 import numpy as np
 
 from index.articles import Article
+from index.clauses import SentenceVectors, embed_sentences
 from index.corpus import Corpus
 from index.embedding import Embedder
 from index.errors import IndexFileError
@@ -27,10 +28,11 @@ from index.sentences import Sentence
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 MANIFEST = "manifest.json"
 SENTENCES = "sentences.json"
 VECTORS = "sentences.faiss"
+CLAUSES = "clauses.npz"
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,7 +82,7 @@ def _load(folder: Path) -> _Saved | None:
     manifest_path = folder / MANIFEST
     if not manifest_path.exists():
         return None
-    missing = [name for name in (SENTENCES, VECTORS) if not (folder / name).is_file()]
+    missing = [name for name in (SENTENCES, VECTORS, CLAUSES) if not (folder / name).is_file()]
     if missing:
         raise IndexFileError(
             f"saved index in {folder} is incomplete ({', '.join(missing)} missing)"
@@ -93,6 +95,14 @@ def _load(folder: Path) -> _Saved | None:
         if faiss_index.ntotal != len(sentences):
             raise ValueError("vector count does not match the sentence records")
         vectors = faiss_index.reconstruct_n(0, faiss_index.ntotal)
+        with np.load(folder / CLAUSES) as clauses:
+            embedded = SentenceVectors(
+                np.asarray(vectors, dtype=np.float32),
+                clauses["vectors"].astype(np.float32),
+                clauses["owner"].astype(np.int64),
+            )
+        if len(embedded.clause_owner) and int(embedded.clause_owner.max()) >= len(sentences):
+            raise ValueError("clause owners point past the sentences")
         if manifest.get("format") != FORMAT_VERSION:
             raise ValueError(f"format {manifest.get('format')!r} is not {FORMAT_VERSION}")
         titles = {a: meta["title"] for a, meta in manifest["articles"].items()}
@@ -104,7 +114,7 @@ def _load(folder: Path) -> _Saved | None:
         raise IndexFileError(
             f"saved index in {folder} is corrupt ({exc.__class__.__name__})"
         ) from exc
-    return _Saved(manifest, Corpus(sentences, np.asarray(vectors, dtype=np.float32), titles))
+    return _Saved(manifest, Corpus(sentences, embedded, titles))
 
 
 def _staleness(saved: _Saved, articles: list[Article], embedder: Embedder) -> str:
@@ -126,35 +136,38 @@ def _build(
     articles: list[Article], embedder: Embedder, saved: _Saved | None, *, progress: bool
 ) -> tuple[Corpus, int, int]:
     """Embed what changed and reuse the vectors of unchanged articles."""
-    reusable: dict[str, np.ndarray] = {}
+    reusable: dict[str, SentenceVectors] = {}
     if saved is not None and saved.manifest.get("model") == embedder.name:
         digests = {a: meta["digest"] for a, meta in saved.manifest["articles"].items()}
+        spans = _article_spans(saved.corpus.sentences)
         for article in articles:
-            if digests.get(article.id) == article.digest:
-                rows = [
-                    i for i, s in enumerate(saved.corpus.sentences) if s.article_id == article.id
-                ]
-                reusable[article.id] = saved.corpus.vectors[rows]
-    sentences: list[Sentence] = []
-    to_embed: list[Sentence] = []
+            if digests.get(article.id) == article.digest and article.id in spans:
+                reusable[article.id] = saved.corpus.embedded.subset(*spans[article.id])
+    per_article = {a.id: a.sentences() for a in articles}
+    fresh_sentences = [s for a in articles if a.id not in reusable for s in per_article[a.id]]
+    fresh = embed_sentences(embedder, [s.text for s in fresh_sentences], progress=progress)
+    parts: list[SentenceVectors] = []
+    offset = 0
     for article in articles:
-        article_sentences = article.sentences()
-        sentences.extend(article_sentences)
-        if article.id not in reusable:
-            to_embed.extend(article_sentences)
-    fresh = embedder.embed_documents([s.text for s in to_embed], progress=progress)
-    fresh_rows = {(s.article_id, s.number): i for i, s in enumerate(to_embed)}
-    vectors = np.zeros((len(sentences), embedder.dim), dtype=np.float32)
-    offsets: dict[str, int] = {}
-    for i, s in enumerate(sentences):
-        if s.article_id in reusable:
-            k = offsets.get(s.article_id, 0)
-            vectors[i] = reusable[s.article_id][k]
-            offsets[s.article_id] = k + 1
+        if article.id in reusable:
+            parts.append(reusable[article.id])
         else:
-            vectors[i] = fresh[fresh_rows[(s.article_id, s.number)]]
+            count = len(per_article[article.id])
+            parts.append(fresh.subset(offset, offset + count))
+            offset += count
+    sentences = [s for a in articles for s in per_article[a.id]]
     titles = {a.id: a.title.strip() for a in articles}
-    return Corpus(sentences, vectors, titles), len(to_embed), len(sentences) - len(to_embed)
+    corpus = Corpus(sentences, SentenceVectors.concat(parts, embedder.dim), titles)
+    return corpus, len(fresh_sentences), len(sentences) - len(fresh_sentences)
+
+
+def _article_spans(sentences: list[Sentence]) -> dict[str, tuple[int, int]]:
+    """Where each article's sentences sit in the saved order."""
+    spans: dict[str, tuple[int, int]] = {}
+    for i, s in enumerate(sentences):
+        start, _ = spans.get(s.article_id, (i, i))
+        spans[s.article_id] = (start, i + 1)
+    return spans
 
 
 def _save(folder: Path, corpus: Corpus, articles: list[Article], embedder: Embedder) -> None:
@@ -175,6 +188,9 @@ def _save(folder: Path, corpus: Corpus, articles: list[Article], embedder: Embed
             },
         }
         faiss.write_index(corpus.faiss_index, str(tmp / VECTORS))
+        np.savez(
+            tmp / CLAUSES, vectors=corpus.embedded.clauses, owner=corpus.embedded.clause_owner
+        )
         (tmp / SENTENCES).write_text(
             json.dumps([asdict(s) for s in corpus.sentences], ensure_ascii=False), encoding="utf-8"
         )

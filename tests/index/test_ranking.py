@@ -16,6 +16,7 @@ def _signals(dense, bm25, coverage=None, type_match=None) -> Signals:
         coverage=zeros if coverage is None else np.asarray(coverage, dtype=np.float32),
         type_match=zeros if type_match is None else np.asarray(type_match, dtype=np.float32),
         neighbour=dense,
+        clause=dense,
     )
 
 

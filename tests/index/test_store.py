@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from index.articles import read_seeds
-from index.store import MANIFEST, SENTENCES, VECTORS, load_or_build
+from index.store import CLAUSES, MANIFEST, SENTENCES, VECTORS, load_or_build
 from tests.conftest import REPO_ROOT
 
 
@@ -30,7 +30,7 @@ def test_build_then_load_reuses_everything(seeds, tmp_path, embedder):
     folder = tmp_path / "index"
     corpus, report = load_or_build(folder, read_seeds(seeds), embedder)
     assert report.rebuilt and report.embedded == len(corpus) == 16 + 3
-    assert {p.name for p in folder.iterdir()} == {MANIFEST, SENTENCES, VECTORS}
+    assert {p.name for p in folder.iterdir()} == {MANIFEST, SENTENCES, VECTORS, CLAUSES}
     manifest = json.loads((folder / MANIFEST).read_text("utf-8"))
     assert manifest["model"] == embedder.name and manifest["dim"] == embedder.dim
     assert set(manifest["articles"]) == {"a", "b"}
