@@ -106,6 +106,10 @@ def _load_sentence_transformer(name_or_path: str, backend: str) -> SentenceTrans
     # The hub is not reachable from where this product runs; never wait on it.
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     from sentence_transformers import SentenceTransformer
+    from transformers.utils import logging as transformers_logging
+
+    # A weights-loading bar on every start is noise in a console chat and in logs.
+    transformers_logging.disable_progress_bar()
 
     local = Path(name_or_path).expanduser()
     try:
