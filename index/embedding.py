@@ -109,7 +109,7 @@ def _load_sentence_transformer(name_or_path: str, backend: str) -> SentenceTrans
     from transformers.utils import logging as transformers_logging
 
     # A weights-loading bar on every start is noise in a console chat and in logs.
-    transformers_logging.disable_progress_bar()
+    transformers_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
 
     local = Path(name_or_path).expanduser()
     try:

@@ -24,7 +24,7 @@ T = TypeVar("T")
 
 # Ranked candidates kept per answer: enough for the shown passages, "more" and 5 inline results.
 RANKED_PER_ANSWER = 8
-MAX_BATCH = 16
+MAX_BATCH = 32
 
 
 class Answerer:

@@ -101,8 +101,10 @@ def build_application(
     )
     if service is not None:
         application.bot_data[state.SERVICE] = service
+    # One handler group, so the first matching handler wins, in this order.
     for module in (private, groups, summaries, jobs, channels, inline, callbacks):
         application.add_handlers(module.handlers())
+    application.add_handlers(private.fallback_handlers())
     application.add_error_handler(on_error)
     jobs.schedule_summaries(application, settings)
     return application

@@ -11,7 +11,7 @@ import contextlib
 import logging
 import time
 
-from telegram import CallbackQuery, Message, Update
+from telegram import CallbackQuery, Message, MessageEntity, Update
 from telegram.error import BadRequest
 from telegram.ext import BaseHandler, CallbackQueryHandler, ContextTypes
 
@@ -30,6 +30,7 @@ from bot.telegram.buttons import (
 from bot.telegram.html import render_passages
 from bot.telegram.replies import reply
 from index.answer import Passage
+from index.normalize import content_terms
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +71,7 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     await query.answer()
     focus = sentences[0] if press.action is Action.CONTEXT else None
-    text = render_passages(passages, title=title, focus=focus)
+    text = render_passages(passages, question_terms(message), title=title, focus=focus)
     await reply(message, text, quote=True)
     await _drop_buttons(query, message, [query.data or ""])
     log.info(
@@ -79,6 +80,16 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         message.chat.type,
         (time.perf_counter() - started) * 1000,
     )
+
+
+def question_terms(answer: Message) -> tuple[str, ...]:
+    """The question's words, recovered from what the answer shows in bold.
+
+    Callback data has no room for the question; the bold words of the answer are its
+    matching words, so the extra sentences can be highlighted the same way.
+    """
+    bold = answer.parse_entities([MessageEntity.BOLD]).values()
+    return tuple(dict.fromkeys(content_terms(" ".join(bold))))
 
 
 async def _feedback(

@@ -41,8 +41,8 @@ def describe(update: object) -> str:
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     error = context.error
-    where = describe(update)
-    if isinstance(error, TelegramError) and not isinstance(update, Update):
+    where = f"job {context.job.name}" if context.job is not None else describe(update)
+    if isinstance(error, TelegramError) and update is None and context.job is None:
         # getUpdates failed; the updater retries with a back-off.
         log.warning("Bot API error (%s): %s: %s", where, type(error).__name__, error)
         return

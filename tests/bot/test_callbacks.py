@@ -63,6 +63,7 @@ async def test_more_button_sends_next_best_sentences(fake_api: FakeBotAPI, servi
     extra = sentence_numbers(text)
     assert 1 <= len(extra) <= 3 and not set(extra) & set(shown)
     assert more["reply_parameters"]["message_id"] == answer["message_id"]
+    assert "<b>" in more["text"]  # the question's words are bold here too
     # The used button is gone, the others stay.
     markup = fake_api.message(CHAT, answer["message_id"])["reply_markup"]
     captions = {b["text"] for row in markup["inline_keyboard"] for b in row}

@@ -95,3 +95,17 @@ async def test_per_user_rate_limit_is_polite_and_quiet(fake_api: FakeBotAPI, ser
         (other,) = await replies(fake_api, fake_api.private_text(LAVROV, user_id=777))
         assert LAVROV_SENTENCE in visible(other)
     assert len(fake_api.sent_messages(DEFAULT_USER_ID)) == 3
+
+
+async def test_unknown_command_gets_the_help(fake_api: FakeBotAPI, service):
+    async with running_bot(fake_api, service):
+        (sent,) = await replies(fake_api, fake_api.command("/whatever"))
+    assert "/summary" in visible(sent)
+
+
+async def test_private_summary(fake_api: FakeBotAPI, service):
+    async with running_bot(fake_api, service):
+        (sent,) = await replies(fake_api, fake_api.command("/summary 4"))
+    title = next(iter(service.titles.values()))
+    assert visible(sent).startswith(texts.SUMMARY_HEADING.format(title=title))
+    assert visible(sent).count("[الجملة") == 4

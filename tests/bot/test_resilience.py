@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from bot import texts
@@ -28,6 +29,13 @@ async def ask_everyone(api: FakeBotAPI) -> list[str]:
         (sent,) = api.sent_messages(user)
         answers.append(visible(sent))
     return answers
+
+
+async def in_flight(api: FakeBotAPI, method: str) -> None:
+    """Wait (bounded) until a ``method`` call has arrived, finished or not."""
+    async with asyncio.timeout(WAIT):
+        while not api.calls(method):
+            await asyncio.sleep(0.01)
 
 
 def assert_all_answered(answers: list[str]) -> None:
@@ -89,9 +97,9 @@ async def test_outage_longer_than_retries_then_recovery(fake_api: FakeBotAPI, se
 
 async def test_slow_bot_api_does_not_hold_other_chats(fake_api: FakeBotAPI, service):
     async with running_bot(fake_api, service):
-        fake_api.delay_next("sendMessage", seconds=3)
+        fake_api.delay_next("sendMessage", seconds=1.5)
         fake_api.push_update(fake_api.private_text(QUESTIONS[0], user_id=USERS[0]))
-        await fake_api.wait_for("sendMessage", timeout=WAIT)  # the slow one is in flight
+        await in_flight(fake_api, "sendMessage")
         (fast,) = await replies(fake_api, fake_api.private_text(QUESTIONS[1], user_id=USERS[1]))
         slow = fake_api.calls("sendMessage")[0]
         assert not slow.done  # answered while the first reply was still stuck
@@ -105,9 +113,13 @@ def test_token_is_masked_in_messages_and_tracebacks():
         raise RuntimeError(f"POST https://api.telegram.org/bot{FAKE_TOKEN}/getMe failed")
     except RuntimeError as exc:
         record = logging.LogRecord(
-            "httpx", logging.ERROR, __file__, 1, "url %s", (f"/bot{FAKE_TOKEN}/x",), (
-                type(exc), exc, exc.__traceback__
-            )
+            "httpx",
+            logging.ERROR,
+            __file__,
+            1,
+            "url %s",
+            (f"/bot{FAKE_TOKEN}/x",),
+            (type(exc), exc, exc.__traceback__),
         )
     assert token_filter.filter(record)
     rendered = logging.Formatter().format(record)
