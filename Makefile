@@ -5,8 +5,10 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
+# Evaluation sets: tuning data, held-out data and questions about the seed article.
+EVAL_DIR ?= ../shared/eval
 
-.PHONY: install build run chat test lint bench clean
+.PHONY: install build run chat test lint bench calibrate clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -34,7 +36,11 @@ lint: install
 	$(BIN)/mypy
 
 bench: build
-	$(BIN)/python -m bench.run
+	$(BIN)/python -m bench.run --heldout $(EVAL_DIR)/xquad-ar.jsonl \
+		--train $(EVAL_DIR)/arcd-train.jsonl --article-questions $(EVAL_DIR)/seed-dev.jsonl
+
+calibrate: install
+	$(BIN)/python -m bench.calibrate $(EVAL_DIR)/arcd-train.jsonl
 
 clean:
 	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache

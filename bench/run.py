@@ -17,16 +17,19 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Sequence
+from functools import partial
 from pathlib import Path
 
 import numpy as np
 
+from bench.bot_e2e import bot_throughput_figures
 from bot.settings import Settings, load_settings
 from index.embedding import Embedder, ModelSpec, load_embedder
 from index.evaluation import (
     ArticleQuestion,
     ContextSet,
     EvalResult,
+    embed_contexts,
     evaluate_article_questions,
     evaluate_contexts,
     method_scorer,
@@ -130,44 +133,47 @@ def build_figures(settings: Settings, embedder: Embedder, contexts: list[Context
 def latency_figures(
     settings: Settings, questions: list[str], backends: Sequence[str]
 ) -> dict[str, float]:
-    """Warm per-question latency: the model's own encode_query against the whole path."""
+    """Warm per-question latency: the model's own encode_query against the whole path.
+
+    The paths take turns question by question, so a machine that speeds up or
+    slows down during the run affects them alike.
+    """
     print(f"\n### Warm latency per question ({len(questions)} questions, one at a time)\n")
-    print(row("path", "median", "p95", "vs torch encode_query"))
-    print(row("---", "---:", "---:", "---:"))
-    torch_embedder = load_embedder(
+    reference_model = load_embedder(
         ModelSpec(settings.embedding_model, settings.models_dir, "torch")
-    )
-    encode: list[float] = []
-    for q in questions[:20]:  # warm-up
-        torch_embedder.model.encode_query(q)
-    for q in questions:
-        encode.append(timed(lambda q=q: torch_embedder.model.encode_query(q)))
-    reference = statistics.median(encode)
-    print(
-        row(
-            "torch `encode_query` (the model alone)",
-            ms(reference),
-            ms(percentile(encode, 95)),
-            "1.00x",
-        )
-    )
-    medians = {"encode_query": reference}
+    ).model
+    services: dict[str, AnsweringService] = {}
     for backend in backends:
         embedder = load_embedder(ModelSpec(settings.embedding_model, settings.models_dir, backend))
-        service, _ = open_service(
+        services[backend], _ = open_service(
             settings.seeds_dir, settings.index_dir, settings.model_spec, embedder=embedder
         )
-        for q in questions[:20]:
+    for q in questions[:20]:  # warm-up
+        reference_model.encode_query(q)
+        for service in services.values():
             service.ask(q)
-        times = [timed(lambda q=q, s=service: s.ask(q)) for q in questions]
-        median = statistics.median(times)
-        medians[backend] = median
+    times: dict[str, list[float]] = {"encode_query": [], **{b: [] for b in services}}
+    for q in questions:
+        times["encode_query"].append(timed(partial(reference_model.encode_query, q)))
+        for backend, service in services.items():
+            times[backend].append(timed(partial(service.ask, q)))
+    reference = statistics.median(times["encode_query"])
+    print(row("path", "median", "p95", "median vs torch encode_query"))
+    print(row("---", "---:", "---:", "---:"))
+    medians: dict[str, float] = {}
+    for name, values in times.items():
+        label = (
+            "torch `encode_query` alone (reference)"
+            if name == "encode_query"
+            else f"whole answering path, {name} backend"
+        )
+        medians[name] = statistics.median(values)
         print(
             row(
-                f"whole answering path, {backend}",
-                ms(median),
-                ms(percentile(times, 95)),
-                f"{median / reference:.2f}x",
+                label,
+                ms(medians[name]),
+                ms(percentile(values, 95)),
+                f"{medians[name] / reference:.2f}x",
             )
         )
     return medians
@@ -217,10 +223,11 @@ def quality_figures(
     print(row(*header))
     print(row(*["---"] * len(header)))
     results: dict[str, dict[str, EvalResult]] = {}
+    embedded = {name: embed_contexts(contexts, embedder) for name, contexts in sets}
     for method in Method:
         cells = []
-        for name, contexts in sets:
-            result = evaluate_contexts(contexts, embedder, method_scorer(method))
+        for name, _ in sets:
+            result = evaluate_contexts(embedded[name], embedder, method_scorer(method))
             results.setdefault(method.value, {})[name] = result
             cells.append(f"{result.top1:.3f} / {result.top3:.3f} / {result.mrr:.3f}")
         print(row(method.value, *cells))
@@ -257,6 +264,11 @@ def main() -> None:
     parser.add_argument("--train", type=Path, help="training context sets (tuning data)")
     parser.add_argument("--article-questions", type=Path, help="questions about the seeds")
     parser.add_argument("--backends", default="torch,onnx-int8")
+    parser.add_argument(
+        "--skip-bot",
+        action="store_true",
+        help="skip the Telegram bot end-to-end figures (many chats against a local fake API)",
+    )
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     logging.getLogger("bm25s").setLevel(logging.WARNING)
@@ -280,6 +292,8 @@ def main() -> None:
     build_figures(settings, embedder, heldout)
     questions = [q for c in heldout for q, _ in c.questions][:LATENCY_QUESTIONS]
     latency_figures(settings, questions, [b for b in args.backends.split(",") if b])
+    if not args.skip_bot:
+        bot_throughput_figures(settings, embedder, questions)
     cold_start_figures(questions[0])
     quality_figures(embedder, sets)
     if args.article_questions:

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from index.clauses import embed_sentences
+from index.clauses import SentenceVectors, embed_sentences
 from index.corpus import Corpus
 from index.embedding import Embedder
 from index.errors import EvalFileError
@@ -126,22 +126,40 @@ def method_scorer(method: Method) -> Scorer:
     return score
 
 
-def evaluate_contexts(contexts: list[ContextSet], embedder: Embedder, scorer: Scorer) -> EvalResult:
-    """Rank each question within its own context; top-1, top-3 and MRR over all questions."""
+@dataclass(frozen=True, slots=True)
+class EmbeddedContexts:
+    """Context sets with their vectors, so several methods can be compared on one embedding."""
+
+    contexts: list[ContextSet]
+    sentences: SentenceVectors
+    questions: np.ndarray
+
+
+def embed_contexts(contexts: list[ContextSet], embedder: Embedder) -> EmbeddedContexts:
     all_sentences = [s for c in contexts for s in c.sentences]
     all_questions = [q for c in contexts for q, _ in c.questions]
-    sentence_vectors = embed_sentences(embedder, all_sentences)
-    question_vectors = embedder.embed_queries(all_questions)
+    return EmbeddedContexts(
+        contexts, embed_sentences(embedder, all_sentences), embedder.embed_queries(all_questions)
+    )
+
+
+def evaluate_contexts(
+    contexts: list[ContextSet] | EmbeddedContexts, embedder: Embedder, scorer: Scorer
+) -> EvalResult:
+    """Rank each question within its own context; top-1, top-3 and MRR over all questions."""
+    embedded = (
+        contexts if isinstance(contexts, EmbeddedContexts) else embed_contexts(contexts, embedder)
+    )
     ranks: list[int] = []
     s_off = q_off = 0
-    for context in contexts:
+    for context in embedded.contexts:
         n = len(context.sentences)
         sentences = [
             Sentence(context.context_id, i, t, 0, 0) for i, t in enumerate(context.sentences)
         ]
-        corpus = Corpus(sentences, sentence_vectors.subset(s_off, s_off + n))
+        corpus = Corpus(sentences, embedded.sentences.subset(s_off, s_off + n))
         for question, gold in context.questions:
-            scores = scorer(corpus, question, question_vectors[q_off])
+            scores = scorer(corpus, question, embedded.questions[q_off])
             ranks.append(_gold_rank(scores, gold))
             q_off += 1
         s_off += n

@@ -1,0 +1,471 @@
+"""The Telegram bot end to end: many private chats asking at once, through the real application.
+
+The :class:`~telegram.ext.Application` from :func:`bot.telegram.app.build_application`, with the
+real answering service, long polls the fake Bot API of the tests (``tests/bot/fake_bot_api.py``)
+on 127.0.0.1. Every chat behaves like a person: it sends a question, waits for the answer, then
+sends the next one. A reply's latency runs from the moment its update is pushed to the fake
+server to the moment the bot's ``sendMessage`` for that chat arrives there, so it includes
+``getUpdates``, the handler, the batched model call, the HTML rendering, the app's own flood
+limiter and the HTTP round trips, but not Telegram's network.
+
+Run alone for a quick check (``--chats 10 --per-chat 2``) or as part of ``bench/run.py``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import os
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from pydantic import SecretStr
+from telegram.error import TelegramError
+
+from bot import texts
+from bot.settings import Settings, load_settings
+from bot.telegram.app import ALLOWED_UPDATES, BotApplication, build_application
+from index.answer import Answer
+from index.embedding import Embedder, load_embedder
+from index.evaluation import ContextSet, read_eval_file
+from index.service import AnsweringService, open_service
+from tests.bot.fake_bot_api import FakeBotAPI, RecordedCall
+
+BENCH_TOKEN = "123:BENCH"  # a dummy: the fake server accepts any well-formed token
+FIRST_USER_ID = 7_100_001
+TIMEOUT_SECONDS = 600.0  # for the whole run; what was measured until then is still printed
+STOP_SECONDS = 30.0  # bound on stopping the application
+GRACE_SECONDS = 0.5  # after the last reply, to catch messages nobody waited for
+POLL_TIMEOUT = 10  # seconds; the long-poll timeout ``run_polling`` uses by default
+# The settings validator's maximum; with a few questions per chat it never triggers.
+QUESTIONS_PER_MINUTE = 600
+TELEGRAM_MESSAGES_PER_SECOND = 30  # Telegram's limit per bot (all chats together), roughly
+
+# For a standalone run without an evaluation file: questions about the seed article, and two
+# that it does not cover (abstentions are replies too).
+SAMPLE_QUESTIONS = [
+    "ماذا عرضت روسيا على أميركا؟",
+    "أين التقى لافروف وكيري؟",
+    "كم دولة تضم المجموعة الدولية لدعم سوريا؟",
+    "ماذا انتقد الأميركيون؟",
+    "ما الذي تنتظره روسيا من الجانب الأميركي؟",
+    "أين تشن القوات النظامية هجوما واسع النطاق؟",
+    "ما الذي قاله كيري عن المباحثات؟",
+    "متى أبدت روسيا استعدادها لبحث وقف إطلاق النار؟",
+    "من فاز بكأس العالم لكرة القدم؟",
+    "ما هي عاصمة اليابان؟",
+]
+
+log = logging.getLogger(__name__)
+
+
+def _row(*cells: object) -> str:
+    return "| " + " | ".join(str(c) for c in cells) + " |"
+
+
+def _ms(value: float) -> str:
+    return f"{value:.1f} ms"
+
+
+def _percentile(values: Sequence[float], q: float) -> float:
+    return float(np.percentile(np.asarray(values), q))
+
+
+@dataclass(frozen=True, slots=True)
+class _Reply:
+    chat_id: int
+    pushed: float  # time.monotonic() when the question was pushed to the fake server
+    arrived: float  # time.monotonic() when the bot's sendMessage reached the fake server
+    kind: str  # "answer", "not_covered", "rate_limited" or "error"
+
+    @property
+    def latency_ms(self) -> float:
+        return (self.arrived - self.pushed) * 1000
+
+
+@dataclass
+class _Run:
+    chats: int
+    per_chat: int
+    replies: list[_Reply] = field(default_factory=list)
+    rejected: int = 0  # sendMessage calls the fake API refused (bad HTML, too long, ...)
+    extra: int = 0  # messages beyond one per question (second parts, late error messages)
+    typing: int = 0  # sendChatAction calls
+    sends: int = 0  # sendMessage + sendChatAction calls between first question and last reply
+    peak_sends: int = 0  # most of those the server got within one second
+    batches: list[tuple[int, float]] = field(default_factory=list)  # model calls
+    first_push: float | None = None
+    timed_out: bool = False
+    stopped_cleanly: bool = True
+    setup_seconds: float = 0.0
+    total_seconds: float = 0.0
+
+    @property
+    def asked(self) -> int:
+        return self.chats * self.per_chat
+
+    def count(self, *kinds: str) -> int:
+        return sum(r.kind in kinds for r in self.replies)
+
+    @property
+    def answered(self) -> int:
+        return self.count("answer", "not_covered")
+
+    @property
+    def wall_seconds(self) -> float:
+        if self.first_push is None or not self.replies:
+            return 0.0
+        return max(r.arrived for r in self.replies) - self.first_push
+
+
+class _TimedService(AnsweringService):
+    """The answering service, also noting how long each batched model call took.
+
+    Tells whether the model or something else (the flood limiter, the event loop) is the
+    bottleneck. Called from the answerer's worker thread; ``list.append`` is thread-safe.
+    """
+
+    def __init__(self, service: AnsweringService) -> None:
+        super().__init__(service.embedder, service.corpus, service.policy)
+        self.batches: list[tuple[int, float]] = []  # (questions, seconds)
+
+    def ask_many(self, questions: Sequence[str], k: int = 5) -> list[Answer]:
+        started = time.perf_counter()
+        answers = super().ask_many(questions, k)
+        self.batches.append((len(questions), time.perf_counter() - started))
+        return answers
+
+
+def _bench_settings(settings: Settings, base_url: str) -> Settings:
+    """``settings`` pointed at the fake server, with limits that do not get in the way.
+
+    Validated like any other settings, so a value the validator refuses fails here, loudly.
+    """
+    values = settings.model_dump()
+    values.update(
+        telegram_bot_token=SecretStr(BENCH_TOKEN),
+        telegram_base_url=base_url,
+        questions_per_minute=QUESTIONS_PER_MINUTE,
+        summary_interval=0,  # no scheduled summaries in the middle of the measurement
+        summary_chat_ids=[],
+        webhook_secret=None,
+    )
+    return Settings.model_validate(values)
+
+
+def _kind(call: RecordedCall) -> str:
+    """What a reply was, from the text the fake server parsed (what a reader would see)."""
+    result = call.result if isinstance(call.result, dict) else {}
+    text = str(result.get("text", ""))
+    if texts.RATE_LIMITED in text:
+        return "rate_limited"
+    if texts.ERROR in text:
+        return "error"
+    if texts.NOT_COVERED in text:
+        return "not_covered"
+    return "answer"
+
+
+async def _route_replies(
+    api: FakeBotAPI, inboxes: dict[str, asyncio.Queue[RecordedCall]], run: _Run
+) -> None:
+    """Hand every finished sendMessage to the chat it went to; count the refused ones."""
+    seen: set[int] = set()
+    while True:
+        try:
+            calls = await api.wait_for("sendMessage", count=len(seen) + 1, timeout=3600)
+        except AssertionError:  # nothing for an hour: keep waiting until cancelled
+            continue
+        for call in calls:
+            if id(call) in seen:
+                continue
+            seen.add(id(call))
+            inbox = inboxes.get(str(call.params.get("chat_id")))
+            if not call.ok:
+                run.rejected += 1
+            elif inbox is not None:
+                inbox.put_nowait(call)
+
+
+async def _chat(
+    api: FakeBotAPI,
+    user_id: int,
+    questions: list[str],
+    inbox: asyncio.Queue[RecordedCall],
+    deadline: float,
+    run: _Run,
+) -> None:
+    """One person in a private chat: ask, wait for the answer, ask the next question."""
+    for question in questions:
+        update = api.private_text(
+            question,
+            user_id=user_id,
+            first_name=f"قارئ {user_id - FIRST_USER_ID + 1}",
+            username=None,
+        )
+        pushed = time.monotonic()
+        api.push_update(update)
+        try:
+            call = await asyncio.wait_for(inbox.get(), deadline - time.monotonic())
+        except TimeoutError:
+            run.timed_out = True
+            return
+        run.replies.append(_Reply(user_id, pushed, call.at, _kind(call)))
+
+
+def _peak_per_second(stamps: Sequence[float]) -> int:
+    """The most stamps within any one-second window."""
+    ordered = sorted(stamps)
+    best = start = 0
+    for end, stamp in enumerate(ordered):
+        while stamp - ordered[start] >= 1.0:
+            start += 1
+        best = max(best, end - start + 1)
+    return best
+
+
+async def _start(app: BotApplication) -> None:
+    """What ``run_polling`` does before it blocks (``post_init`` included)."""
+    await app.initialize()
+    if app.post_init is not None:
+        await app.post_init(app)
+    await app.start()
+    assert app.updater is not None
+
+    def polling_error(exc: TelegramError) -> None:
+        app.create_task(app.process_error(error=exc, update=None))
+
+    await app.updater.start_polling(
+        poll_interval=0.0,
+        timeout=POLL_TIMEOUT,
+        allowed_updates=ALLOWED_UPDATES,
+        error_callback=polling_error,
+    )
+
+
+async def _stop(app: BotApplication) -> bool:
+    """Stop polling, the application and the answerer; False if it took too long."""
+
+    async def stop() -> None:
+        if app.updater is not None and app.updater.running:
+            await app.updater.stop()
+        if app.running:
+            await app.stop()
+        await app.shutdown()
+        if app.post_shutdown is not None:
+            await app.post_shutdown(app)
+
+    try:
+        await asyncio.wait_for(stop(), STOP_SECONDS)
+    except TimeoutError:
+        log.warning("the application did not stop within %.0f s", STOP_SECONDS)
+        return False
+    return True
+
+
+async def _drive(
+    settings: Settings,
+    service: _TimedService,
+    questions: list[str],
+    run: _Run,
+    deadline: float,
+) -> None:
+    async with FakeBotAPI() as api:
+        app = build_application(_bench_settings(settings, api.base_url), service=service)
+        router: asyncio.Task[None] | None = None
+        try:
+            await _start(app)
+            user_ids = [FIRST_USER_ID + i for i in range(run.chats)]
+            inboxes: dict[str, asyncio.Queue[RecordedCall]] = {
+                str(uid): asyncio.Queue() for uid in user_ids
+            }
+            router = asyncio.create_task(_route_replies(api, inboxes, run))
+            asks = [
+                [questions[(i * run.per_chat + j) % len(questions)] for j in range(run.per_chat)]
+                for i in range(run.chats)
+            ]
+            run.first_push = time.monotonic()
+            await asyncio.gather(
+                *(
+                    _chat(api, uid, qs, inboxes[str(uid)], deadline, run)
+                    for uid, qs in zip(user_ids, asks, strict=True)
+                )
+            )
+            if not run.timed_out:
+                await asyncio.sleep(GRACE_SECONDS)
+            run.extra = sum(inbox.qsize() for inbox in inboxes.values())
+            window_end = max((r.arrived for r in run.replies), default=run.first_push)
+            sends = [
+                c
+                for c in api.calls()
+                if c.method in ("sendMessage", "sendChatAction")
+                and run.first_push <= c.at <= window_end
+            ]
+            run.sends = len(sends)
+            run.typing = sum(c.method == "sendChatAction" for c in sends)
+            run.peak_sends = _peak_per_second([c.at for c in sends])
+        finally:
+            if router is not None:
+                router.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await router
+            run.stopped_cleanly = await _stop(app)
+            run.batches = list(service.batches)
+
+
+def _model_share(run: _Run) -> float:
+    """Share of the wall time the model spent answering (batches run one at a time)."""
+    wall = run.wall_seconds
+    return sum(seconds for _, seconds in run.batches) / wall if wall > 0 else 0.0
+
+
+def _telegram_comparison(run: _Run, rate: float) -> str:
+    """The answer rate against Telegram's limit, and what held it back."""
+    limit = TELEGRAM_MESSAGES_PER_SECOND
+    send_rate = run.sends / run.wall_seconds
+    text = (
+        f"Telegram lets a bot send about {limit} messages per second in all chats together, "
+        "and the app's own flood limiter (AIORateLimiter: a bucket of 30 that refills at "
+        "30/s, so a burst can briefly exceed 30 in one second) holds every call with a "
+        'chat_id to that rate, "typing" actions included. '
+        f"Here the bot answered {rate:.1f} questions/s ({rate / limit:.0%} of 30) and made "
+        f'{send_rate:.1f} such calls/s, {run.typing} of them "typing" actions (sent when an '
+        "answer takes over 0.5 s). "
+    )
+    if send_rate >= 0.85 * limit:
+        return text + (
+            "The sends ran at the limit, so the flood limiter, not the model "
+            f"(busy {_model_share(run):.0%} of the time), set the pace."
+        )
+    if _model_share(run) >= 0.85:
+        return text + "The model was busy nearly all the time: it set the pace, not Telegram."
+    return text + (
+        "Neither the limit nor the model was saturated: each chat waits for its answer "
+        "before asking again, so at this many chats the rate is about chats / latency."
+    )
+
+
+def _print(run: _Run) -> None:
+    print(
+        f"\n### Telegram bot end to end ({run.chats} private chats at once, "
+        f"{run.per_chat} questions each, one after another)\n"
+    )
+    latencies = [r.latency_ms for r in run.replies]
+    wall = run.wall_seconds
+    rate = run.answered / wall if wall > 0 else 0.0
+    print(_row("what", "value"))
+    print(_row("---", "---:"))
+    print(_row("questions answered", f"{run.answered}/{run.asked}"))
+    print(_row("of which abstentions (not covered by the articles)", run.count("not_covered")))
+    print(_row("answered questions per second", f"{rate:.1f}/s"))
+    if latencies:
+        print(_row("reply latency, median", _ms(_percentile(latencies, 50))))
+        print(_row("reply latency, p95", _ms(_percentile(latencies, 95))))
+        print(_row("reply latency, max", _ms(max(latencies))))
+    print(_row("replies that were the rate-limit message", run.count("rate_limited")))
+    print(_row("replies that were the error message", run.count("error")))
+    print(_row("sendMessage calls the Bot API refused", run.rejected))
+    print(_row("messages beyond one per question", run.extra))
+    print(_row('"typing" chat actions sent', run.typing))
+    send_rate = run.sends / wall if wall > 0 else 0.0
+    print(_row("sendMessage + sendChatAction calls per second, mean", f"{send_rate:.1f}/s"))
+    print(_row("sendMessage + sendChatAction calls within 1 s, most", run.peak_sends))
+    if run.batches:
+        questions_in_batches = sum(n for n, _ in run.batches)
+        print(
+            _row(
+                "model calls (batches), mean batch size",
+                f"{len(run.batches)}, {questions_in_batches / len(run.batches):.1f}",
+            )
+        )
+        print(_row("model busy, share of the wall time", f"{_model_share(run):.0%}"))
+    print(_row("wall time, first question to last reply", f"{wall:.1f} s"))
+    print(_row("set-up before the first question (index, warm-up)", f"{run.setup_seconds:.1f} s"))
+    print(_row("wall time in all (set-up, start, questions, stop)", f"{run.total_seconds:.1f} s"))
+
+    notes = [
+        "Long polling against a fake Bot API on 127.0.0.1 (no Telegram network time); "
+        "the bot, the fake server and the simulated users share one process and CPU. "
+        f"Per-user limit set to {QUESTIONS_PER_MINUTE} questions per minute "
+        "(the settings' maximum).",
+    ]
+    if rate > 0:
+        notes.append(_telegram_comparison(run, rate))
+    if run.count("rate_limited"):
+        notes.append(
+            f"The per-user limit interfered even at {QUESTIONS_PER_MINUTE} questions per "
+            "minute (the highest the settings allow); latencies of those replies are "
+            "included above."
+        )
+    if run.timed_out:
+        notes.append(
+            f"Stopped after the {TIMEOUT_SECONDS:.0f} s time limit: "
+            f"{run.asked - len(run.replies)} question(s) unanswered or never asked; "
+            "figures cover what was measured until then."
+        )
+    if not run.stopped_cleanly:
+        notes.append(f"The application did not stop within {STOP_SECONDS:.0f} s.")
+    print()
+    for note in notes:
+        print(note)
+
+
+def bot_throughput_figures(
+    settings: Settings,
+    embedder: Embedder,
+    questions: list[str],
+    *,
+    chats: int = 50,
+    per_chat: int = 4,
+) -> None:
+    """Answers per second and reply latency of the real bot, ``chats`` private chats at once."""
+    if not questions:
+        raise ValueError("no questions to ask")
+    if chats < 1 or per_chat < 1:
+        raise ValueError("chats and per_chat must be at least 1")
+    started = time.monotonic()
+    deadline = started + TIMEOUT_SECONDS
+    run = _Run(chats=chats, per_chat=per_chat)
+    with tempfile.TemporaryDirectory() as tmp:
+        service, _ = open_service(
+            settings.seeds_dir,
+            Path(tmp) / "index",
+            settings.model_spec,
+            embedder=embedder,
+            max_question_chars=settings.max_question_chars,
+        )
+        service.ask(questions[0])  # warm: the first model call is slower than any later one
+        timed = _TimedService(service)
+        run.setup_seconds = time.monotonic() - started
+        asyncio.run(_drive(settings, timed, questions, run, deadline))
+    run.total_seconds = time.monotonic() - started
+    _print(run)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--chats", type=int, default=10)
+    parser.add_argument("--per-chat", type=int, default=2)
+    parser.add_argument(
+        "--heldout", type=Path, help="context sets to take questions from (default: built-in)"
+    )
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.WARNING)
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    settings = load_settings()
+    questions = SAMPLE_QUESTIONS
+    if args.heldout:
+        contexts = [c for c in read_eval_file(args.heldout) if isinstance(c, ContextSet)]
+        questions = [q for c in contexts for q, _ in c.questions]
+    embedder = load_embedder(settings.model_spec)
+    bot_throughput_figures(settings, embedder, questions, chats=args.chats, per_chat=args.per_chat)
+
+
+if __name__ == "__main__":
+    main()
