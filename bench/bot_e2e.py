@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import logging
 import os
 import tempfile
@@ -33,7 +32,7 @@ from bot.settings import Settings, load_settings
 from bot.telegram.app import ALLOWED_UPDATES, BotApplication, build_application
 from index.answer import Answer
 from index.embedding import Embedder, load_embedder
-from index.evaluation import ContextSet, read_eval_file
+from index.evaluation import ArticleQuestion, read_eval_file
 from index.service import AnsweringService, open_service
 from tests.bot.fake_bot_api import FakeBotAPI, RecordedCall
 
@@ -41,6 +40,7 @@ BENCH_TOKEN = "123:BENCH"  # a dummy: the fake server accepts any well-formed to
 FIRST_USER_ID = 7_100_001
 TIMEOUT_SECONDS = 600.0  # for the whole run; what was measured until then is still printed
 STOP_SECONDS = 30.0  # bound on stopping the application
+ROUTER_WAKE_SECONDS = 1.0  # how often the reply router checks whether the run is over
 GRACE_SECONDS = 0.5  # after the last reply, to catch messages nobody waited for
 POLL_TIMEOUT = 10  # seconds; the long-poll timeout ``run_polling`` uses by default
 # The settings validator's maximum; with a few questions per chat it never triggers.
@@ -49,18 +49,6 @@ TELEGRAM_MESSAGES_PER_SECOND = 30  # Telegram's limit per bot (all chats togethe
 
 # For a standalone run without an evaluation file: questions about the seed article, and two
 # that it does not cover (abstentions are replies too).
-SAMPLE_QUESTIONS = [
-    "ماذا عرضت روسيا على أميركا؟",
-    "أين التقى لافروف وكيري؟",
-    "كم دولة تضم المجموعة الدولية لدعم سوريا؟",
-    "ماذا انتقد الأميركيون؟",
-    "ما الذي تنتظره روسيا من الجانب الأميركي؟",
-    "أين تشن القوات النظامية هجوما واسع النطاق؟",
-    "ما الذي قاله كيري عن المباحثات؟",
-    "متى أبدت روسيا استعدادها لبحث وقف إطلاق النار؟",
-    "من فاز بكأس العالم لكرة القدم؟",
-    "ما هي عاصمة اليابان؟",
-]
 
 log = logging.getLogger(__name__)
 
@@ -99,8 +87,9 @@ class _Run:
     typing: int = 0  # sendChatAction calls
     sends: int = 0  # sendMessage + sendChatAction calls between first question and last reply
     peak_sends: int = 0  # most of those the server got within one second
-    batches: list[tuple[int, float]] = field(default_factory=list)  # model calls
+    batches: list[tuple[int, float, float]] = field(default_factory=list)  # model calls
     first_push: float | None = None
+    window_end: float | None = None  # the last reply, or the time limit if it was reached
     timed_out: bool = False
     stopped_cleanly: bool = True
     setup_seconds: float = 0.0
@@ -119,9 +108,16 @@ class _Run:
 
     @property
     def wall_seconds(self) -> float:
-        if self.first_push is None or not self.replies:
+        if self.first_push is None or self.window_end is None:
             return 0.0
-        return max(r.arrived for r in self.replies) - self.first_push
+        return max(self.window_end - self.first_push, 0.0)
+
+    @property
+    def window_batches(self) -> list[tuple[int, float, float]]:
+        """Model calls that started within the measured window."""
+        if self.first_push is None or self.window_end is None:
+            return []
+        return [b for b in self.batches if self.first_push <= b[1] <= self.window_end]
 
 
 class _TimedService(AnsweringService):
@@ -133,12 +129,12 @@ class _TimedService(AnsweringService):
 
     def __init__(self, service: AnsweringService) -> None:
         super().__init__(service.embedder, service.corpus, service.policy)
-        self.batches: list[tuple[int, float]] = []  # (questions, seconds)
+        self.batches: list[tuple[int, float, float]] = []  # (questions, start, end) monotonic
 
     def ask_many(self, questions: Sequence[str], k: int = 5) -> list[Answer]:
-        started = time.perf_counter()
+        started = time.monotonic()
         answers = super().ask_many(questions, k)
-        self.batches.append((len(questions), time.perf_counter() - started))
+        self.batches.append((len(questions), started, time.monotonic()))
         return answers
 
 
@@ -173,14 +169,24 @@ def _kind(call: RecordedCall) -> str:
 
 
 async def _route_replies(
-    api: FakeBotAPI, inboxes: dict[str, asyncio.Queue[RecordedCall]], run: _Run
+    api: FakeBotAPI,
+    inboxes: dict[str, asyncio.Queue[RecordedCall]],
+    run: _Run,
+    finished: asyncio.Event,
 ) -> None:
-    """Hand every finished sendMessage to the chat it went to; count the refused ones."""
+    """Hand every finished sendMessage to the chat it went to; count the refused ones.
+
+    Ends within ``ROUTER_WAKE_SECONDS`` of ``finished`` being set. Not cancelled instead:
+    on Python 3.11, ``asyncio.wait_for`` (used inside ``FakeBotAPI.wait_for``) can swallow a
+    cancellation that coincides with the awaited event, and the task would then wait on.
+    """
     seen: set[int] = set()
-    while True:
+    while not finished.is_set():
         try:
-            calls = await api.wait_for("sendMessage", count=len(seen) + 1, timeout=3600)
-        except AssertionError:  # nothing for an hour: keep waiting until cancelled
+            calls = await api.wait_for(
+                "sendMessage", count=len(seen) + 1, timeout=ROUTER_WAKE_SECONDS
+            )
+        except AssertionError:  # no new sendMessage for a while
             continue
         for call in calls:
             if id(call) in seen:
@@ -279,13 +285,14 @@ async def _drive(
     async with FakeBotAPI() as api:
         app = build_application(_bench_settings(settings, api.base_url), service=service)
         router: asyncio.Task[None] | None = None
+        finished = asyncio.Event()
         try:
             await _start(app)
             user_ids = [FIRST_USER_ID + i for i in range(run.chats)]
             inboxes: dict[str, asyncio.Queue[RecordedCall]] = {
                 str(uid): asyncio.Queue() for uid in user_ids
             }
-            router = asyncio.create_task(_route_replies(api, inboxes, run))
+            router = asyncio.create_task(_route_replies(api, inboxes, run, finished))
             asks = [
                 [questions[(i * run.per_chat + j) % len(questions)] for j in range(run.per_chat)]
                 for i in range(run.chats)
@@ -297,32 +304,38 @@ async def _drive(
                     for uid, qs in zip(user_ids, asks, strict=True)
                 )
             )
-            if not run.timed_out:
+            if run.timed_out:
+                run.window_end = deadline
+            else:
+                run.window_end = max((r.arrived for r in run.replies), default=run.first_push)
                 await asyncio.sleep(GRACE_SECONDS)
-            run.extra = sum(inbox.qsize() for inbox in inboxes.values())
-            window_end = max((r.arrived for r in run.replies), default=run.first_push)
+                run.extra = sum(inbox.qsize() for inbox in inboxes.values())
             sends = [
                 c
                 for c in api.calls()
                 if c.method in ("sendMessage", "sendChatAction")
-                and run.first_push <= c.at <= window_end
+                and run.first_push <= c.at <= run.window_end
             ]
             run.sends = len(sends)
             run.typing = sum(c.method == "sendChatAction" for c in sends)
             run.peak_sends = _peak_per_second([c.at for c in sends])
         finally:
+            finished.set()
             if router is not None:
-                router.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await router
+                await router
             run.stopped_cleanly = await _stop(app)
             run.batches = list(service.batches)
 
 
 def _model_share(run: _Run) -> float:
-    """Share of the wall time the model spent answering (batches run one at a time)."""
-    wall = run.wall_seconds
-    return sum(seconds for _, seconds in run.batches) / wall if wall > 0 else 0.0
+    """Share of the measured window the model spent answering (batches run one at a time)."""
+    if run.first_push is None or run.window_end is None or run.wall_seconds <= 0:
+        return 0.0
+    busy = sum(
+        max(min(end, run.window_end) - max(start, run.first_push), 0.0)
+        for _, start, end in run.batches
+    )
+    return busy / run.wall_seconds
 
 
 def _telegram_comparison(run: _Run, rate: float) -> str:
@@ -338,13 +351,22 @@ def _telegram_comparison(run: _Run, rate: float) -> str:
         f'{send_rate:.1f} such calls/s, {run.typing} of them "typing" actions (sent when an '
         "answer takes over 0.5 s). "
     )
-    if send_rate >= 0.85 * limit:
+    share = _model_share(run)
+    sends_full, model_full = send_rate >= 0.85 * limit, share >= 0.85
+    if sends_full and model_full:
         return text + (
-            "The sends ran at the limit, so the flood limiter, not the model "
-            f"(busy {_model_share(run):.0%} of the time), set the pace."
+            f"Both were at their limits: the model was busy {share:.0%} of the time and the "
+            'sends ran at the flood limit, where "typing" actions compete with answers.'
         )
-    if _model_share(run) >= 0.85:
-        return text + "The model was busy nearly all the time: it set the pace, not Telegram."
+    if sends_full:
+        return text + (
+            f"The sends ran at the limit while the model was busy {share:.0%} of the time: "
+            "the flood limiter, not the model, set the pace."
+        )
+    if model_full:
+        return text + (
+            f"The model was busy {share:.0%} of the time: it set the pace, not Telegram's limit."
+        )
     return text + (
         "Neither the limit nor the model was saturated: each chat waits for its answer "
         "before asking again, so at this many chats the rate is about chats / latency."
@@ -371,21 +393,24 @@ def _print(run: _Run) -> None:
     print(_row("replies that were the rate-limit message", run.count("rate_limited")))
     print(_row("replies that were the error message", run.count("error")))
     print(_row("sendMessage calls the Bot API refused", run.rejected))
-    print(_row("messages beyond one per question", run.extra))
+    if not run.timed_out:
+        print(_row("messages beyond one per question", run.extra))
     print(_row('"typing" chat actions sent', run.typing))
     send_rate = run.sends / wall if wall > 0 else 0.0
     print(_row("sendMessage + sendChatAction calls per second, mean", f"{send_rate:.1f}/s"))
     print(_row("sendMessage + sendChatAction calls within 1 s, most", run.peak_sends))
-    if run.batches:
-        questions_in_batches = sum(n for n, _ in run.batches)
+    batches = run.window_batches
+    if batches:
+        questions_in_batches = sum(n for n, _, _ in batches)
         print(
             _row(
                 "model calls (batches), mean batch size",
-                f"{len(run.batches)}, {questions_in_batches / len(run.batches):.1f}",
+                f"{len(batches)}, {questions_in_batches / len(batches):.1f}",
             )
         )
         print(_row("model busy, share of the wall time", f"{_model_share(run):.0%}"))
-    print(_row("wall time, first question to last reply", f"{wall:.1f} s"))
+    end = "the time limit" if run.timed_out else "last reply"
+    print(_row(f"wall time, first question to {end}", f"{wall:.1f} s"))
     print(_row("set-up before the first question (index, warm-up)", f"{run.setup_seconds:.1f} s"))
     print(_row("wall time in all (set-up, start, questions, stop)", f"{run.total_seconds:.1f} s"))
 
@@ -407,7 +432,7 @@ def _print(run: _Run) -> None:
         notes.append(
             f"Stopped after the {TIMEOUT_SECONDS:.0f} s time limit: "
             f"{run.asked - len(run.replies)} question(s) unanswered or never asked; "
-            "figures cover what was measured until then."
+            "figures cover what was measured until then (latencies: answered questions only)."
         )
     if not run.stopped_cleanly:
         notes.append(f"The application did not stop within {STOP_SECONDS:.0f} s.")
@@ -453,16 +478,18 @@ def main() -> None:
     parser.add_argument("--chats", type=int, default=10)
     parser.add_argument("--per-chat", type=int, default=2)
     parser.add_argument(
-        "--heldout", type=Path, help="context sets to take questions from (default: built-in)"
+        "--questions", type=Path, required=True, help="an evaluation file to take questions from"
     )
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     settings = load_settings()
-    questions = SAMPLE_QUESTIONS
-    if args.heldout:
-        contexts = [c for c in read_eval_file(args.heldout) if isinstance(c, ContextSet)]
-        questions = [q for c in contexts for q, _ in c.questions]
+    questions: list[str] = []
+    for item in read_eval_file(args.questions):
+        if isinstance(item, ArticleQuestion):
+            questions.append(item.question)
+        else:
+            questions.extend(q for q, _ in item.questions)
     embedder = load_embedder(settings.model_spec)
     bot_throughput_figures(settings, embedder, questions, chats=args.chats, per_chat=args.per_chat)
 

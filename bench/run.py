@@ -293,7 +293,12 @@ def main() -> None:
     questions = [q for c in heldout for q, _ in c.questions][:LATENCY_QUESTIONS]
     latency_figures(settings, questions, [b for b in args.backends.split(",") if b])
     if not args.skip_bot:
-        bot_throughput_figures(settings, embedder, questions)
+        # Questions about the seed article, so the bot answers rather than abstains.
+        bot_questions = questions
+        if args.article_questions:
+            data = read_eval_file(args.article_questions)
+            bot_questions = [q.question for q in data if isinstance(q, ArticleQuestion)]
+        bot_throughput_figures(settings, embedder, bot_questions)
     cold_start_figures(questions[0])
     quality_figures(embedder, sets)
     if args.article_questions:
