@@ -13,7 +13,7 @@ EVAL_DIR ?= ../shared/eval
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev,fast]'
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev,fast,train]'
 	touch $(STAMP)
 
 install: $(STAMP)
