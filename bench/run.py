@@ -216,7 +216,9 @@ def cold_start_figures(question: str) -> None:
 
 
 def quality_figures(
-    embedder: Embedder, sets: list[tuple[str, list[ContextSet]]]
+    embedder: Embedder,
+    sets: list[tuple[str, list[ContextSet]]],
+    extra_backends: Sequence[Embedder] = (),
 ) -> dict[str, dict[str, EvalResult]]:
     print("\n### Retrieval quality (sentence top-1 / top-3 / MRR, ranking within each context)\n")
     header = ["method"] + [name for name, _ in sets]
@@ -231,6 +233,12 @@ def quality_figures(
             results.setdefault(method.value, {})[name] = result
             cells.append(f"{result.top1:.3f} / {result.top3:.3f} / {result.mrr:.3f}")
         print(row(method.value, *cells))
+    for other in extra_backends:
+        cells = []
+        for _, contexts in sets:
+            result = evaluate_contexts(contexts, other, method_scorer(Method.HYBRID))
+            cells.append(f"{result.top1:.3f} / {result.top3:.3f} / {result.mrr:.3f}")
+        print(row(f"hybrid, {other.name.rsplit('[', 1)[-1].rstrip(']')} embeddings", *cells))
     return results
 
 
@@ -300,7 +308,12 @@ def main() -> None:
             bot_questions = [q.question for q in data if isinstance(q, ArticleQuestion)]
         bot_throughput_figures(settings, embedder, bot_questions)
     cold_start_figures(questions[0])
-    quality_figures(embedder, sets)
+    others = [
+        load_embedder(ModelSpec(settings.embedding_model, settings.models_dir, backend))
+        for backend in args.backends.split(",")
+        if backend and backend != settings.embedding_backend
+    ]
+    quality_figures(embedder, sets, others)
     if args.article_questions:
         data = read_eval_file(args.article_questions)
         service, _ = open_service(
