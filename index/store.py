@@ -188,9 +188,7 @@ def _save(folder: Path, corpus: Corpus, articles: list[Article], embedder: Embed
             },
         }
         faiss.write_index(corpus.faiss_index, str(tmp / VECTORS))
-        np.savez(
-            tmp / CLAUSES, vectors=corpus.embedded.clauses, owner=corpus.embedded.clause_owner
-        )
+        np.savez(tmp / CLAUSES, vectors=corpus.embedded.clauses, owner=corpus.embedded.clause_owner)
         (tmp / SENTENCES).write_text(
             json.dumps([asdict(s) for s in corpus.sentences], ensure_ascii=False), encoding="utf-8"
         )
