@@ -8,6 +8,7 @@ evaluation files given on the command line (see the Makefile).
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import os
 import resource
@@ -24,6 +25,7 @@ import numpy as np
 
 from bench.bot_e2e import bot_throughput_figures
 from bot.settings import Settings, load_settings
+from index.calibration import calibration_for
 from index.embedding import Embedder, ModelSpec, load_embedder
 from index.evaluation import (
     ArticleQuestion,
@@ -36,11 +38,13 @@ from index.evaluation import (
     read_eval_file,
 )
 from index.ranking import Method
+from index.sentences import article_sentences
 from index.service import AnsweringService, open_service
 
 REPO = Path(__file__).resolve().parents[1]
 LATENCY_QUESTIONS = 240
 COLD_START_RUNS = 5
+BUILD_SENTENCES = 1000
 
 
 def percentile(values: Sequence[float], q: float) -> float:
@@ -61,7 +65,26 @@ def ms(value: float) -> str:
     return f"{value:.1f} ms"
 
 
-def build_figures(settings: Settings, embedder: Embedder, contexts: list[ContextSet]) -> None:
+class Summary:
+    """The headline figures of every section, printed last as the one table to quote."""
+
+    def __init__(self) -> None:
+        self.rows: list[tuple[str, str]] = []
+
+    def add(self, what: str, value: str) -> None:
+        self.rows.append((what, value))
+
+    def print(self) -> None:
+        print("\n### Summary\n")
+        print(row("figure", "value"))
+        print(row("---", "---"))
+        for what, value in self.rows:
+            print(row(what, value))
+
+
+def build_figures(
+    settings: Settings, embedder: Embedder, contexts: list[ContextSet], summary: Summary
+) -> None:
     """Index build times: the seeds, 1,000 sentences, and one added article."""
     print("\n### Index build\n")
     print(row("what", "sentences", "embedded", "time"))
@@ -72,13 +95,14 @@ def build_figures(settings: Settings, embedder: Embedder, contexts: list[Context
         service, report = open_service(
             settings.seeds_dir, index_dir, settings.model_spec, embedder=embedder
         )
+        seconds = time.perf_counter() - started
         print(
             row(
-                "seed articles, from scratch",
-                report.sentences,
-                report.embedded,
-                ms((time.perf_counter() - started) * 1000),
+                "seed articles, from scratch", report.sentences, report.embedded, ms(seconds * 1000)
             )
+        )
+        summary.add(
+            f"index build, seed articles ({report.sentences} sentences)", f"{seconds:.1f} s"
         )
         started = time.perf_counter()
         _, report = open_service(
@@ -97,41 +121,49 @@ def build_figures(settings: Settings, embedder: Embedder, contexts: list[Context
         seeds.mkdir()
         count = 0
         for i, context in enumerate(contexts):
-            if count >= 1000:
+            if count >= BUILD_SENTENCES:
                 break
             body = " ".join(context.sentences)
             (seeds / f"{i:03d}.txt").write_text(f"{context.sentences[0]}\n{body}", "utf-8")
-            count += len(context.sentences) + 1
+            # Count what the index will hold: the product's splitter, not the file's split.
+            count += len(article_sentences(f"{i:03d}", context.sentences[0], body))
         big_index = Path(tmp) / "big"
         started = time.perf_counter()
         _, report = open_service(seeds, big_index, settings.model_spec, embedder=embedder)
+        seconds = time.perf_counter() - started
         print(
             row(
                 "evaluation contexts as articles, from scratch",
                 report.sentences,
                 report.embedded,
-                ms((time.perf_counter() - started) * 1000),
+                ms(seconds * 1000),
             )
         )
+        summary.add(f"index build, {report.sentences} sentences from scratch", f"{seconds:.1f} s")
         extra = contexts[-1]
         (seeds / "zzz.txt").write_text(
             f"{extra.sentences[0]}\n{' '.join(extra.sentences)}", "utf-8"
         )
         started = time.perf_counter()
         _, report = open_service(seeds, big_index, settings.model_spec, embedder=embedder)
+        seconds = time.perf_counter() - started
         print(
             row(
                 "same plus one new article",
                 report.sentences,
                 f"{report.embedded} (reused {report.reused})",
-                ms((time.perf_counter() - started) * 1000),
+                ms(seconds * 1000),
             )
+        )
+        summary.add(
+            "rebuild after adding one article",
+            f"{seconds:.1f} s ({report.embedded} sentences embedded, {report.reused} reused)",
         )
     del service
 
 
 def latency_figures(
-    settings: Settings, questions: list[str], backends: Sequence[str]
+    settings: Settings, questions: list[str], backends: Sequence[str], summary: Summary
 ) -> dict[str, float]:
     """Warm per-question latency: the model's own encode_query against the whole path.
 
@@ -168,6 +200,11 @@ def latency_figures(
             else f"whole answering path, {name} backend"
         )
         medians[name] = statistics.median(values)
+        summary.add(
+            f"warm latency, {label}",
+            f"median {ms(medians[name])}, p95 {ms(percentile(values, 95))}, "
+            f"{medians[name] / reference:.2f}x encode_query",
+        )
         print(
             row(
                 label,
@@ -179,7 +216,7 @@ def latency_figures(
     return medians
 
 
-def cold_start_figures(question: str) -> None:
+def cold_start_figures(question: str, summary: Summary) -> None:
     """Process start to first printed answer, index already built, as a user runs it."""
     print(f"\n### Cold start ({COLD_START_RUNS} runs, index already built)\n")
     times: list[float] = []
@@ -213,11 +250,18 @@ def cold_start_figures(question: str) -> None:
     )
     print(row("`article-bot --help`", ms(help_ms), ""))
     print(f"\nPeak memory of the answering process (max RSS): {max(peaks):.0f} MiB")
+    summary.add(
+        "cold start to first answer (index built)",
+        f"median {ms(statistics.median(times))}, p95 {ms(percentile(times, 95))}",
+    )
+    summary.add("peak memory (max RSS)", f"{max(peaks):.0f} MiB")
 
 
 def quality_figures(
     embedder: Embedder,
+    spec: ModelSpec,
     sets: list[tuple[str, list[ContextSet]]],
+    summary: Summary,
     extra_backends: Sequence[Embedder] = (),
 ) -> dict[str, dict[str, EvalResult]]:
     print("\n### Retrieval quality (sentence top-1 / top-3 / MRR, ranking within each context)\n")
@@ -226,23 +270,67 @@ def quality_figures(
     print(row(*["---"] * len(header)))
     results: dict[str, dict[str, EvalResult]] = {}
     embedded = {name: embed_contexts(contexts, embedder) for name, contexts in sets}
+    weights = calibration_for(spec).weights
     for method in Method:
         cells = []
         for name, _ in sets:
-            result = evaluate_contexts(embedded[name], embedder, method_scorer(method))
+            result = evaluate_contexts(embedded[name], embedder, method_scorer(method, weights))
             results.setdefault(method.value, {})[name] = result
             cells.append(f"{result.top1:.3f} / {result.top3:.3f} / {result.mrr:.3f}")
+            summary.add(f"{method.value} on {name} (top-1 / top-3 / MRR)", cells[-1])
         print(row(method.value, *cells))
     for other in extra_backends:
         cells = []
         for _, contexts in sets:
-            result = evaluate_contexts(contexts, other, method_scorer(Method.HYBRID))
+            result = evaluate_contexts(contexts, other, method_scorer(Method.HYBRID, weights))
             cells.append(f"{result.top1:.3f} / {result.top3:.3f} / {result.mrr:.3f}")
-        print(row(f"hybrid, {other.name.rsplit('[', 1)[-1].rstrip(']')} embeddings", *cells))
+        label = f"hybrid, {other.name.rsplit('[', 1)[-1].rstrip(']')} embeddings"
+        for (name, _), cell in zip(sets, cells, strict=True):
+            summary.add(f"{label} on {name}", cell)
+        print(row(label, *cells))
     return results
 
 
-def abstention_figures(service: AnsweringService, questions: list[ArticleQuestion]) -> None:
+def tuned_model_figures(
+    settings: Settings,
+    tuned_dir: Path,
+    heldout: tuple[str, list[ContextSet]],
+    train: list[ContextSet],
+    summary: Summary,
+) -> None:
+    """The fine-tuned model against the base model, on data the tuned model never saw.
+
+    Its own training file counts only through the dev part it was calibrated on (the
+    split recorded in the model folder); the held-out file is untouched by both.
+    """
+    from index.finetune import REPORT_FILE, split_contexts
+
+    record = json.loads((tuned_dir / REPORT_FILE).read_text(encoding="utf-8"))
+    _, dev = split_contexts(train, float(record["dev_fraction"]))
+    sets = [heldout, (f"dev part of the tuning file ({len(dev)} articles)", dev)]
+    trained_on = f"{record['train_questions']} training questions"
+    print(f"\n### Fine-tuned model ({tuned_dir.name}, {trained_on})\n")
+    print(row("model, method", *[name for name, _ in sets]))
+    print(row("---", *["---"] * len(sets)))
+    for label, spec in (
+        ("base", settings.model_spec),
+        ("fine-tuned", ModelSpec(str(tuned_dir), settings.models_dir, settings.embedding_backend)),
+    ):
+        embedder = load_embedder(spec)
+        weights = calibration_for(spec).weights
+        embedded = [embed_contexts(contexts, embedder) for _, contexts in sets]
+        for method in (Method.DENSE, Method.HYBRID):
+            cells = []
+            for (name, _), data in zip(sets, embedded, strict=True):
+                result = evaluate_contexts(data, embedder, method_scorer(method, weights))
+                cells.append(f"{result.top1:.3f} / {result.top3:.3f} / {result.mrr:.3f}")
+                summary.add(f"{label} model, {method.value}, on {name}", cells[-1])
+            print(row(f"{label}, {method.value}", *cells))
+
+
+def abstention_figures(
+    service: AnsweringService, questions: list[ArticleQuestion], summary: Summary
+) -> None:
     result = evaluate_article_questions(questions, service)
     answerable = [q for q in questions if q.gold_contains]
     off_topic = len(questions) - len(answerable)
@@ -252,6 +340,10 @@ def abstention_figures(service: AnsweringService, questions: list[ArticleQuestio
     )
     abstained_ok = sum(
         not a.answered for a, q in zip(answers, questions, strict=True) if not q.gold_contains
+    )
+    summary.add(
+        "seed article questions: right sentence first, answerable answered, off-topic abstained",
+        f"{result.top1:.3f}, {answered_ok}/{len(answerable)}, {abstained_ok}/{off_topic}",
     )
     print("\n### Article questions (the seed article's index)\n")
     print(row("questions", "top-1", "answerable answered", "off-topic abstained"))
@@ -273,6 +365,9 @@ def main() -> None:
     parser.add_argument("--article-questions", type=Path, help="questions about the seeds")
     parser.add_argument("--backends", default="torch,onnx-int8")
     parser.add_argument(
+        "--tuned", type=Path, help="a model folder written by `article-bot finetune`, if any"
+    )
+    parser.add_argument(
         "--skip-bot",
         action="store_true",
         help="skip the Telegram bot end-to-end figures (many chats against a local fake API)",
@@ -289,6 +384,7 @@ def main() -> None:
     )
     heldout = [c for c in read_eval_file(args.heldout) if isinstance(c, ContextSet)]
     sets = [(f"{args.heldout.stem} (held out)", heldout)]
+    train: list[ContextSet] = []
     if args.train:
         train = [c for c in read_eval_file(args.train) if isinstance(c, ContextSet)]
         sets.append((f"{args.train.stem} (tuning)", train))
@@ -297,9 +393,10 @@ def main() -> None:
         [sys.executable, "-m", "bot.cli", "build"], check=True, cwd=REPO, capture_output=True
     )
 
-    build_figures(settings, embedder, heldout)
+    summary = Summary()
+    build_figures(settings, embedder, heldout, summary)
     questions = [q for c in heldout for q, _ in c.questions][:LATENCY_QUESTIONS]
-    latency_figures(settings, questions, [b for b in args.backends.split(",") if b])
+    latency_figures(settings, questions, [b for b in args.backends.split(",") if b], summary)
     if not args.skip_bot:
         # Questions about the seed article, so the bot answers rather than abstains.
         bot_questions = questions
@@ -307,19 +404,22 @@ def main() -> None:
             data = read_eval_file(args.article_questions)
             bot_questions = [q.question for q in data if isinstance(q, ArticleQuestion)]
         bot_throughput_figures(settings, embedder, bot_questions)
-    cold_start_figures(questions[0])
+    cold_start_figures(questions[0], summary)
     others = [
         load_embedder(ModelSpec(settings.embedding_model, settings.models_dir, backend))
         for backend in args.backends.split(",")
         if backend and backend != settings.embedding_backend
     ]
-    quality_figures(embedder, sets, others)
+    quality_figures(embedder, settings.model_spec, sets, summary, others)
+    if args.tuned and args.tuned.is_dir() and args.train:
+        tuned_model_figures(settings, args.tuned, sets[0], train, summary)
     if args.article_questions:
         data = read_eval_file(args.article_questions)
         service, _ = open_service(
             settings.seeds_dir, settings.index_dir, settings.model_spec, embedder=embedder
         )
-        abstention_figures(service, [q for q in data if isinstance(q, ArticleQuestion)])
+        abstention_figures(service, [q for q in data if isinstance(q, ArticleQuestion)], summary)
+    summary.print()
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""``article-bot``: build, ask, chat, summary, eval and run.
+"""``article-bot``: build, ask, chat, summary, eval, finetune and run.
 
 Heavy modules (torch, sentence-transformers, telegram) are imported inside the
 commands that need them, so ``article-bot --help`` answers at once.
@@ -51,6 +51,26 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("file", type=Path, metavar="FILE.jsonl")
     ev.add_argument("--method", choices=["dense", "bm25", "fusion", "hybrid"], default="hybrid")
     ev.add_argument("--json", action="store_true", help="print one JSON object")
+
+    tune = sub.add_parser(
+        "finetune",
+        help="fine-tune the embedding model on a training file of context sets (slow, CPU)",
+    )
+    tune.add_argument("file", type=Path, metavar="TRAIN.jsonl")
+    tune.add_argument(
+        "--out", type=Path, help="model folder to write (default: <models dir>/tuned-<file name>)"
+    )
+    tune.add_argument(
+        "--dev-fraction",
+        type=float,
+        default=0.3,
+        help="share of articles held out to score the result (default 0.3; 0 trains on all)",
+    )
+    tune.add_argument("--epochs", type=_positive_int, default=2)
+    tune.add_argument("--negatives", type=int, default=3, help="hard negatives per question")
+    tune.add_argument("--learning-rate", type=float, default=5e-5)
+    tune.add_argument("--batch-size", type=_positive_int, default=16)
+    tune.add_argument("--overwrite", action="store_true", help="replace an existing --out folder")
 
     run = sub.add_parser("run", help="run the Telegram bot (long polling or webhook)")
     run.add_argument("--webhook", metavar="URL", help="public HTTPS URL for webhook mode")
@@ -106,6 +126,8 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         return run_bot(settings, webhook_url=args.webhook, listen=args.listen, port=args.port)
     if args.command == "eval":
         return _eval(args, settings)
+    if args.command == "finetune":
+        return _finetune(args, settings)
     service = _open(settings, progress=args.command == "build")
     if args.command == "build":
         return 0
@@ -178,6 +200,7 @@ def _ask(service: AnsweringService, args: argparse.Namespace) -> int:
 
 
 def _eval(args: argparse.Namespace, settings: Settings) -> int:
+    from index.calibration import calibration_for
     from index.embedding import load_embedder
     from index.evaluation import (
         ArticleQuestion,
@@ -195,7 +218,9 @@ def _eval(args: argparse.Namespace, settings: Settings) -> int:
         result = evaluate_article_questions(data, service)  # type: ignore[arg-type]
     else:
         embedder = load_embedder(settings.model_spec)
-        result = evaluate_contexts(data, embedder, method_scorer(method))  # type: ignore[arg-type]
+        weights = calibration_for(settings.model_spec).weights
+        scorer = method_scorer(method, weights)
+        result = evaluate_contexts(data, embedder, scorer)  # type: ignore[arg-type]
     if args.json:
         print(json.dumps(result.as_dict()))
     else:
@@ -204,6 +229,48 @@ def _eval(args: argparse.Namespace, settings: Settings) -> int:
             f"top-1 {result.top1:.3f}  top-3 {result.top3:.3f}  MRR {result.mrr:.3f}  "
             f"answered {result.answered}  abstained {result.abstained}"
         )
+    return 0
+
+
+def _finetune(args: argparse.Namespace, settings: Settings) -> int:
+    from index.embedding import local_model_dir
+    from index.finetune import finetune
+
+    out = args.out or settings.models_dir / f"tuned-{args.file.stem}"
+    try:
+        report = finetune(
+            local_model_dir(settings.model_spec),
+            args.file,
+            out,
+            dev_fraction=args.dev_fraction,
+            epochs=args.epochs,
+            negatives=args.negatives,
+            learning_rate=args.learning_rate,
+            batch_size=args.batch_size,
+            threads=settings.torch_threads,
+            overwrite=args.overwrite,
+        )
+    except ModuleNotFoundError as exc:  # the training libraries are an optional extra
+        print(
+            f"article-bot: error: fine-tuning needs the 'train' extra ({exc.name} is missing): "
+            "pip install -e '.[train]'",
+            file=sys.stderr,
+        )
+        return EXIT_ERROR
+    except FileExistsError:
+        print(f"article-bot: error: {out} exists; pass --overwrite to replace it", file=sys.stderr)
+        return EXIT_ERROR
+    except ValueError as exc:
+        print(f"article-bot: error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    for label, metrics in (("before", report.dev_base), ("after", report.dev_finetuned)):
+        for method, figures in metrics.items():
+            print(
+                f"dev {label} ({method}): top-1 {figures['top1']:.3f}  "
+                f"top-3 {figures['top3']:.3f}  MRR {figures['mrr']:.3f}"
+            )
+    print(f"model written to {out} ({report.steps} steps, {report.train_seconds:.0f} s)")
+    print(f"use it with EMBEDDING_MODEL={out}")
     return 0
 
 

@@ -95,6 +95,21 @@ def load_embedder(spec: ModelSpec) -> Embedder:
     return Embedder(model, _recorded_name(spec.name, spec.backend))
 
 
+def local_model_dir(spec: ModelSpec) -> Path:
+    """The folder holding the model's weights: what fine-tuning starts from."""
+    if spec.is_default:
+        from index.model_convert import ensure_converted_model
+
+        return ensure_converted_model(spec.models_dir)
+    path = Path(spec.name).expanduser()
+    if not path.is_dir():
+        raise ModelLoadError(
+            f"EMBEDDING_MODEL={spec.name!r} is not a local folder; fine-tuning starts from "
+            "a sentence-transformers folder on disk (or the bundled default)"
+        )
+    return path
+
+
 def _recorded_name(name: str, backend: str) -> str:
     """The name the index records: vectors from another backend differ slightly."""
     return name if backend == "torch" else f"{name} [{backend}]"

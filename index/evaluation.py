@@ -20,7 +20,7 @@ from index.clauses import SentenceVectors, embed_sentences
 from index.corpus import Corpus
 from index.embedding import Embedder
 from index.errors import EvalFileError
-from index.ranking import Method, compute_signals, fuse
+from index.ranking import HYBRID_WEIGHTS, FusionWeights, Method, compute_signals, fuse
 from index.sentences import Sentence
 from index.service import AnsweringService
 
@@ -117,11 +117,11 @@ def _article_question(path: Path, number: int, row: dict[str, Any]) -> ArticleQu
 Scorer = Callable[[Corpus, str, np.ndarray], np.ndarray]
 
 
-def method_scorer(method: Method) -> Scorer:
-    """Scores as the shipped ranking computes them for ``method``."""
+def method_scorer(method: Method, weights: FusionWeights = HYBRID_WEIGHTS) -> Scorer:
+    """Scores as the shipped ranking computes them for ``method`` (``weights``: the hybrid's)."""
 
     def score(corpus: Corpus, question: str, vector: np.ndarray) -> np.ndarray:
-        return fuse(compute_signals(corpus, question, vector), method)
+        return fuse(compute_signals(corpus, question, vector), method, weights)
 
     return score
 

@@ -12,8 +12,8 @@ Held-out honesty: the context-set file is split into train/dev *by context*
 is identical across runs, seeds and file orderings.  Only the training file's dev
 part is ever measured here; other evaluation sets are for reporting elsewhere.
 
-The heavy libraries (torch, datasets, sentence-transformers' trainer) are
-imported lazily so that importing this module stays cheap.
+torch, datasets and sentence-transformers are imported lazily, inside the
+functions that need them, so the bot can import this module without them.
 """
 
 from __future__ import annotations
@@ -33,7 +33,9 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
+from index.calibration import CalibrationReport, fit_calibration, save_calibration
 from index.evaluation import ContextSet, read_eval_file
+from index.ranking import HYBRID_WEIGHTS, FusionWeights, Method
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
@@ -70,6 +72,8 @@ class FinetuneReport:
     final_loss: float | None
     dev_base: dict[str, dict[str, float]] = field(default_factory=dict)
     dev_finetuned: dict[str, dict[str, float]] = field(default_factory=dict)
+    # The tuned model's own fusion weights and abstention model, fitted on the dev contexts.
+    calibration: dict[str, Any] = field(default_factory=dict)
     version: int = FINETUNE_VERSION
 
     def as_dict(self) -> dict[str, Any]:
@@ -219,19 +223,21 @@ def _rank_within_contexts(
 
 
 def evaluate_dev(
-    model: SentenceTransformer, dev: Sequence[ContextSet], name: str
+    model: SentenceTransformer,
+    dev: Sequence[ContextSet],
+    name: str,
+    weights: FusionWeights = HYBRID_WEIGHTS,
 ) -> dict[str, dict[str, float]]:
     """Dense and hybrid top-1/top-3/MRR on the dev contexts, through the shipped ranking code."""
     if not dev:
         return {}
     from index.embedding import Embedder
     from index.evaluation import evaluate_contexts, method_scorer
-    from index.ranking import Method
 
     embedder = Embedder(model, name)
     metrics: dict[str, dict[str, float]] = {}
     for method in (Method.DENSE, Method.HYBRID):
-        result = evaluate_contexts(list(dev), embedder, method_scorer(method))
+        result = evaluate_contexts(list(dev), embedder, method_scorer(method, weights))
         metrics[method.value] = {"top1": result.top1, "top3": result.top3, "mrr": result.mrr}
     return metrics
 
@@ -328,6 +334,18 @@ def _logging_callback() -> Any:
     return _LogToLogger()
 
 
+def _remove_leftovers(target: Path) -> None:
+    """Delete staging folders of earlier runs into ``target`` that were killed mid-way.
+
+    A killed process skips its cleanup and may leave a ~0.5 GB half-saved model;
+    one fine-tuning per output folder at a time is assumed.
+    """
+    for pattern in (f".{target.name}.partial-*", f".{target.name}.old-*"):
+        for leftover in target.parent.glob(pattern):
+            logger.info("Removing leftover of an interrupted run: %s", leftover)
+            shutil.rmtree(leftover, ignore_errors=True)
+
+
 def _install(staged: Path, target: Path, *, overwrite: bool) -> None:
     """Rename a finished folder into place; an old one is moved aside first, then deleted."""
     if not target.exists():
@@ -366,6 +384,8 @@ class TrainingSettings:
             raise ValueError(f"unknown loss {self.loss!r}; use 'mnrl' or 'gist'")
         if self.negative_mining not in ("model", "random"):
             raise ValueError(f"unknown negative_mining {self.negative_mining!r}")
+        if self.loss == "gist" and self.negatives > 1:
+            raise ValueError("the gist loss takes at most one negative per question")
         if self.negatives < 0 or self.batch_size < 1 or self.epochs < 1:
             raise ValueError("negatives must be >= 0, batch_size and epochs >= 1")
 
@@ -428,6 +448,11 @@ def finetune(
     train, dev = split_contexts(contexts, dev_fraction)
     if not train:
         raise ValueError(f"{train_file}: no training contexts left at dev_fraction={dev_fraction}")
+    if not dev:
+        raise ValueError(
+            f"{train_file}: no dev contexts at dev_fraction={dev_fraction}; the tuned model's "
+            "ranking weights and abstention are calibrated on them, so raise the fraction"
+        )
     logger.info(
         "Split %s: %d train / %d dev contexts (%d / %d questions)",
         train_file,
@@ -504,6 +529,7 @@ def _run(
     }
 
     out_dir.parent.mkdir(parents=True, exist_ok=True)
+    _remove_leftovers(out_dir)
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.partial-", dir=out_dir.parent))
     try:
         steps, final_loss, train_seconds = _train(
@@ -515,7 +541,9 @@ def _run(
             scratch=staging / "trainer",
         )
         model.eval()
-        dev_finetuned = evaluate_dev(model, dev, "finetuned") if evaluate else {}
+        calibrated = _calibrate(model, dev, train)
+        weights = calibrated.calibration.weights
+        dev_finetuned = evaluate_dev(model, dev, "finetuned", weights) if evaluate else {}
         if dev_finetuned:
             logger.info("Dev after fine-tuning: %s", dev_finetuned)
         report = FinetuneReport(
@@ -534,6 +562,11 @@ def _run(
             final_loss=final_loss,
             dev_base=dev_base,
             dev_finetuned=dev_finetuned,
+            calibration={
+                **calibrated.calibration.as_dict(),
+                "dev_answerable_answered": round(calibrated.answerable_answered, 4),
+                "dev_off_topic_abstained": round(calibrated.off_topic_abstained, 4),
+            },
         )
         staged = staging / "model"
         # No model card: generating one may consult the hub; finetune.json is the record.
@@ -541,11 +574,41 @@ def _run(
         record = {**report.as_dict(), "base_model_marker": _base_marker(base_model_dir)}
         text = json.dumps(record, ensure_ascii=False, indent=2) + "\n"
         (staged / REPORT_FILE).write_text(text, encoding="utf-8")
+        save_calibration(
+            staged,
+            calibrated.calibration,
+            contexts="dev",
+            dev_contexts=len(dev),
+            dev_questions=report.dev_questions,
+            split_rule=SPLIT_RULE,
+            dev_fraction=dev_fraction,
+        )
         _install(staged, out_dir, overwrite=overwrite)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     logger.info("Fine-tuned model saved to %s (%.1fs)", out_dir, time.monotonic() - started)
     return report
+
+
+def _calibrate(
+    model: SentenceTransformer, dev: list[ContextSet], train: list[ContextSet]
+) -> CalibrationReport:
+    """Fusion weights and abstention for the tuned model, from contexts it never trained on.
+
+    Its cosines spread differently from the base model's, so the bundled constants
+    would misjudge it (measured: it refused answerable questions).  Training
+    contexts serve only as off-topic articles for the abstention negatives.
+    """
+    from index.embedding import Embedder
+
+    calibrated = fit_calibration(dev, Embedder(model, "finetuned"), off_topic=train)
+    logger.info(
+        "Calibrated on dev: %s; answerable answered %.3f, off-topic abstained %.3f",
+        calibrated.calibration,
+        calibrated.answerable_answered,
+        calibrated.off_topic_abstained,
+    )
+    return calibrated
 
 
 def _train(

@@ -17,6 +17,7 @@ import numpy as np
 from index.abstention import DEFAULT_ABSTENTION, AbstentionModel, abstention_features
 from index.answer import Answer, Passage, Status, Summary
 from index.articles import read_seeds
+from index.calibration import calibration_for
 from index.corpus import Corpus
 from index.embedding import Embedder, ModelSpec, load_embedder
 from index.normalize import content_terms, tokenize
@@ -168,9 +169,18 @@ def open_service(
     embedder: Embedder | None = None,
     max_question_chars: int = MAX_QUESTION_CHARS,
 ) -> tuple[AnsweringService, BuildReport]:
-    """Read the seeds, load the model and the index (building it if needed)."""
+    """Read the seeds, load the model and the index (building it if needed).
+
+    The ranking weights and the abstention model are the ones calibrated for
+    ``model`` (see :mod:`index.calibration`).
+    """
     articles = read_seeds(seeds_dir)
+    calibration = calibration_for(model)
     embedder = embedder or load_embedder(model)
     corpus, report = load_or_build(index_dir, articles, embedder, progress=progress)
-    policy = AnswerPolicy(max_question_chars=max_question_chars)
+    policy = AnswerPolicy(
+        max_question_chars=max_question_chars,
+        weights=calibration.weights,
+        abstention=calibration.abstention,
+    )
     return AnsweringService(embedder, corpus, policy), report

@@ -165,11 +165,34 @@ def test_missing_model_folder_gives_one_line(workdir, capsys, monkeypatch):
     assert "cannot load embedding model" in _error_line(capsys)
 
 
+@pytest.mark.parametrize(
+    ("prepare", "message"),
+    [
+        (lambda w: None, "cannot read"),
+        (
+            lambda w: (w / "train.jsonl").write_text('{"question": "q", "gold_contains": []}'),
+            "not a context-set file",
+        ),
+        (lambda w: (w / "tuned").mkdir(), "exists; pass --overwrite"),
+    ],
+)
+def test_bad_finetune_input_gives_one_line(workdir, capsys, prepare, message):
+    prepare(workdir)
+    assert main(["finetune", str(workdir / "train.jsonl"), "--out", str(workdir / "tuned")]) == 2
+    assert message in _error_line(capsys)
+
+
+def test_finetune_needs_a_local_model_folder(workdir, capsys, monkeypatch):
+    monkeypatch.setenv("EMBEDDING_MODEL", "some-org/some-model")
+    assert main(["finetune", str(workdir / "train.jsonl")]) == 2
+    assert "not a local folder" in _error_line(capsys)
+
+
 def test_help_is_fast_and_lists_commands():
     result = subprocess.run(
         [sys.executable, "-m", "bot.cli", "--help"], capture_output=True, text=True, check=True
     )
-    for command in ("build", "ask", "chat", "summary", "eval", "run", "start"):
+    for command in ("build", "ask", "chat", "summary", "eval", "finetune", "run", "start"):
         assert command in result.stdout
 
 

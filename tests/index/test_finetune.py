@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from index.calibration import calibration_for
+from index.embedding import ModelSpec
 from index.evaluation import ContextSet
 from index.finetune import (
     REPORT_FILE,
@@ -109,6 +111,7 @@ def test_finetune_writes_a_loadable_model_with_prompts_and_report(
     train_id, dev_id = _ids_on_each_side(0.5)
     data = _write_contexts(tmp_path / "contexts.jsonl", [dev_id, train_id])
     out = tmp_path / "models" / "tuned"
+    (out.parent / ".tuned.partial-killed" / "model").mkdir(parents=True)  # an interrupted run
     report = finetune(
         converted_model_dir,
         data,
@@ -127,8 +130,12 @@ def test_finetune_writes_a_loadable_model_with_prompts_and_report(
     assert report.dev_contexts == [dev_id]
     assert report.steps == 2
     assert set(report.dev_finetuned) == {"dense", "hybrid"}
-    # Only the finished folder is left behind: no staging or trainer output.
+    # Only the finished folder is left: no staging, trainer output or older leftovers.
     assert [p.name for p in out.parent.iterdir()] == ["tuned"]
+
+    # The tuned model carries its own ranking weights and abstention, fitted on dev.
+    calibration = calibration_for(ModelSpec(name=str(out)))
+    assert calibration.as_dict() == {k: report.calibration[k] for k in ("weights", "abstention")}
 
     recorded = json.loads((out / REPORT_FILE).read_text(encoding="utf-8"))
     assert recorded["train_contexts"] == [train_id]
