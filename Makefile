@@ -15,7 +15,7 @@ TUNED ?= data/models/tuned-arcd-train
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev,fast,train]'
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev,train]'
 	touch $(STAMP)
 
 install: $(STAMP)

@@ -42,7 +42,7 @@ class Settings(BaseSettings):
     data_dir: Path = Path("data")
     models_dir_override: Path | None = Field(default=None, alias="models_dir")
     embedding_model: str = "default"
-    embedding_backend: Literal["torch", "onnx-int8"] = "torch"
+    embedding_backend: Literal["torch", "onnx-int8"] = "onnx-int8"
     torch_threads: int = Field(default=0, ge=0, le=64)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     max_question_chars: int = Field(default=1000, ge=10, le=4000)

@@ -32,16 +32,18 @@ def converted_model_dir() -> Path:
 
 @pytest.fixture(scope="session")
 def embedder(converted_model_dir: Path) -> Embedder:
-    """The product's embedder, loaded the way the product loads it (once per process)."""
+    """The product's embedder (default backend), loaded the way the product loads it."""
     from index.embedding import ModelSpec, load_embedder
 
     return load_embedder(ModelSpec(models_dir=MODELS_DIR))
 
 
 @pytest.fixture(scope="session")
-def sentence_model(embedder: Embedder) -> SentenceTransformer:
-    """The converted multilingual-e5-small behind ``embedder``: one model per session."""
-    return embedder.model
+def sentence_model(converted_model_dir: Path) -> SentenceTransformer:
+    """The converted multilingual-e5-small on torch, unquantised: the reference model."""
+    from index.embedding import ModelSpec, load_embedder
+
+    return load_embedder(ModelSpec(models_dir=MODELS_DIR, backend="torch")).model
 
 
 @pytest.fixture(scope="session")
