@@ -181,12 +181,14 @@ def latency_figures(
             settings.seeds_dir, settings.index_dir, settings.model_spec, embedder=embedder
         )
     for q in questions[:20]:  # warm-up
-        reference_model.encode_query(q)
+        reference_model.encode_query([q])
         for service in services.values():
             service.ask(q)
     times: dict[str, list[float]] = {"encode_query": [], **{b: [] for b in services}}
     for q in questions:
-        times["encode_query"].append(timed(partial(reference_model.encode_query, q)))
+        # A one-item list, as the answering path calls it: a bare string takes another route
+        # through sentence-transformers and would make the reference slower than it need be.
+        times["encode_query"].append(timed(partial(reference_model.encode_query, [q])))
         for backend, service in services.items():
             times[backend].append(timed(partial(service.ask, q)))
     reference = statistics.median(times["encode_query"])
@@ -262,7 +264,7 @@ def quality_figures(
     spec: ModelSpec,
     sets: list[tuple[str, list[ContextSet]]],
     summary: Summary,
-    extra_backends: Sequence[Embedder] = (),
+    extra_backends: Sequence[tuple[str, Embedder]] = (),
 ) -> dict[str, dict[str, EvalResult]]:
     print("\n### Retrieval quality (sentence top-1 / top-3 / MRR, ranking within each context)\n")
     header = ["method"] + [name for name, _ in sets]
@@ -278,13 +280,13 @@ def quality_figures(
             results.setdefault(method.value, {})[name] = result
             cells.append(f"{result.top1:.3f} / {result.top3:.3f} / {result.mrr:.3f}")
             summary.add(f"{method.value} on {name} (top-1 / top-3 / MRR)", cells[-1])
-        print(row(method.value, *cells))
-    for other in extra_backends:
+        print(row(f"{method.value} ({spec.backend} backend)", *cells))
+    for backend, other in extra_backends:
         cells = []
         for _, contexts in sets:
             result = evaluate_contexts(contexts, other, method_scorer(Method.HYBRID, weights))
             cells.append(f"{result.top1:.3f} / {result.top3:.3f} / {result.mrr:.3f}")
-        label = f"hybrid, {other.name.rsplit('[', 1)[-1].rstrip(']')} embeddings"
+        label = f"hybrid, {backend} backend"
         for (name, _), cell in zip(sets, cells, strict=True):
             summary.add(f"{label} on {name}", cell)
         print(row(label, *cells))
@@ -406,7 +408,7 @@ def main() -> None:
         bot_throughput_figures(settings, embedder, bot_questions)
     cold_start_figures(questions[0], summary)
     others = [
-        load_embedder(ModelSpec(settings.embedding_model, settings.models_dir, backend))
+        (backend, load_embedder(ModelSpec(settings.embedding_model, settings.models_dir, backend)))
         for backend in args.backends.split(",")
         if backend and backend != settings.embedding_backend
     ]

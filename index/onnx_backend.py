@@ -99,8 +99,8 @@ def load_onnx_int8(
     """Load ``model_dir`` with its transformer run by ONNX Runtime on int8 weights.
 
     Exports and quantises on first use (tens of seconds), then only opens the cached file.
-    ``threads`` > 0 sets ONNX Runtime's intra-op threads; 0 keeps its defaults (one thread per
-    core, spin-waiting on): on 2 cores, 1 thread or no spinning measured no better.
+    ``threads`` > 0 sets ONNX Runtime's intra-op threads; 0 keeps its default of one thread per
+    core (on 2 cores, 1 thread measured no better).
     The returned model encodes like the torch one; do not ``save()`` it.
     """
     ort = _require_runtime()
@@ -165,6 +165,10 @@ def _open_if_current(
     if not path.is_file():
         return None
     options = ort.SessionOptions()
+    # ONNX Runtime's worker threads otherwise spin for a while after every run, taking the
+    # cores from whatever runs next (the bot's event loop, or torch: measured, a torch
+    # encode right after an int8 one took twice as long).  Not spinning cost int8 nothing.
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
     if threads > 0:
         options.intra_op_num_threads = threads
     try:
