@@ -280,7 +280,8 @@ def quality_figures(
             results.setdefault(method.value, {})[name] = result
             cells.append(f"{result.top1:.3f} / {result.top3:.3f} / {result.mrr:.3f}")
             summary.add(f"{method.value} on {name} (top-1 / top-3 / MRR)", cells[-1])
-        print(row(f"{method.value} ({spec.backend} backend)", *cells))
+        uses_model = method is not Method.BM25
+        print(row(f"{method.value} ({spec.backend} backend)" if uses_model else "bm25", *cells))
     for backend, other in extra_backends:
         cells = []
         for _, contexts in sets:
