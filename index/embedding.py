@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeAlias
 
 import numpy as np
 
@@ -22,6 +22,11 @@ from index.errors import ModelLoadError
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
+
+    from index.onnx_encoder import OnnxTextEncoder
+
+    # A SentenceTransformer, or the torch-free int8 encoder that stands in for one.
+    TextEncoder: TypeAlias = SentenceTransformer | OnnxTextEncoder
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +54,7 @@ class ModelSpec:
 class Embedder:
     """Encodes questions and sentences into L2-normalised float32 vectors."""
 
-    def __init__(self, model: SentenceTransformer, name: str) -> None:
+    def __init__(self, model: TextEncoder, name: str) -> None:
         self._model = model
         self.name = name
         dim = model.get_embedding_dimension()
@@ -59,6 +64,11 @@ class Embedder:
 
     @property
     def model(self) -> SentenceTransformer:
+        """The SentenceTransformer behind this embedder (the torch-free encoder has none)."""
+        from sentence_transformers import SentenceTransformer
+
+        if not isinstance(self._model, SentenceTransformer):
+            raise TypeError(f"{self.name} runs without sentence-transformers")
         return self._model
 
     def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
@@ -84,7 +94,7 @@ class Embedder:
 @lru_cache(maxsize=4)
 def load_embedder(spec: ModelSpec) -> Embedder:
     """Load the model named by ``spec`` once per process, converting the default on first use."""
-    if spec.threads > 0:
+    if spec.threads > 0 and spec.backend == "torch":
         import torch
 
         torch.set_num_threads(spec.threads)
@@ -118,18 +128,24 @@ def _recorded_name(name: str, backend: str) -> str:
     return name if backend == "torch" else f"{name} [{backend}]"
 
 
-def _load_sentence_transformer(name_or_path: str, backend: str) -> SentenceTransformer:
+def _load_sentence_transformer(name_or_path: str, backend: str) -> TextEncoder:
     if backend not in BACKENDS:
         raise ModelLoadError(f"unknown model backend {backend!r}; use one of {', '.join(BACKENDS)}")
     # The hub is not reachable from where this product runs; never wait on it.
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    local = Path(name_or_path).expanduser()
+    if backend == "onnx-int8" and local.is_dir():
+        from index.onnx_encoder import open_onnx_text_encoder
+
+        light = open_onnx_text_encoder(local)
+        if light is not None:  # the graph exists and the model has the plain shape
+            return light
     from sentence_transformers import SentenceTransformer
     from transformers.utils import logging as transformers_logging
 
     # A weights-loading bar on every start is noise in a console chat and in logs.
     transformers_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
 
-    local = Path(name_or_path).expanduser()
     try:
         if backend == "onnx-int8":
             from index.onnx_backend import load_onnx_int8
