@@ -45,7 +45,7 @@ bench: build
 calibrate: install
 	$(BIN)/python -m bench.calibrate $(EVAL_DIR)/arcd-train.jsonl
 
-# Fine-tune the embedding model on the training file (about 15 minutes on 2 CPU cores).
+# Fine-tune the embedding model on the training file (about 20 minutes on 2 CPU cores).
 finetune: install
 	$(BIN)/article-bot finetune $(EVAL_DIR)/arcd-train.jsonl --out $(TUNED) --overwrite
 

@@ -64,7 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--dev-fraction",
         type=float,
         default=0.3,
-        help="share of articles held out to score the result (default 0.3; 0 trains on all)",
+        help="share of articles held out to calibrate and score the result (default 0.3)",
     )
     tune.add_argument("--epochs", type=_positive_int, default=2)
     tune.add_argument("--negatives", type=int, default=3, help="hard negatives per question")
@@ -263,10 +263,11 @@ def _finetune(args: argparse.Namespace, settings: Settings) -> int:
     except ValueError as exc:
         print(f"article-bot: error: {exc}", file=sys.stderr)
         return EXIT_ERROR
-    for label, metrics in (("before", report.dev_base), ("after", report.dev_finetuned)):
+    labels = ("before", "after (hybrid weights fitted on these dev articles)")
+    for label, metrics in zip(labels, (report.dev_base, report.dev_finetuned), strict=True):
         for method, figures in metrics.items():
             print(
-                f"dev {label} ({method}): top-1 {figures['top1']:.3f}  "
+                f"dev {label}, {method}: top-1 {figures['top1']:.3f}  "
                 f"top-3 {figures['top3']:.3f}  MRR {figures['mrr']:.3f}"
             )
     print(f"model written to {out} ({report.steps} steps, {report.train_seconds:.0f} s)")

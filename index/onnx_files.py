@@ -22,16 +22,11 @@ log = logging.getLogger(__name__)
 ONNX_SUBDIR = "onnx"
 # Bump when the exported graph changes in a way the fingerprint below would not notice.
 EXPORT_FORMAT = 1
-_META_KEY = "article_bot.onnx_export"
-_LOCK_FILE = ".export.lock"
-_STAGING_PREFIX = ".export-"
-# Inputs a text encoder may take, in the order the exported graph declares them.
-_INPUT_NAMES = ("input_ids", "attention_mask", "token_type_ids")
-_OUTPUT_NAME = "last_hidden_state"
-_OPSET = 17
+META_KEY = "article_bot.onnx_export"
+OPSET = 17
 # Files whose change means the weights (or the architecture) changed.
 _SOURCE_FILES = ("config.json", "model.safetensors", "pytorch_model.bin")
-_INSTALL_HINT = "reinstall the project (pip install -e .), or set EMBEDDING_BACKEND=torch"
+INSTALL_HINT = "reinstall the project (pip install -e .), or set EMBEDDING_BACKEND=torch"
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,7 +62,7 @@ def onnx_model_path(model_dir: Path, quant: QuantConfig = DEFAULT_QUANT) -> Path
     return Path(model_dir) / ONNX_SUBDIR / quant.file_name
 
 
-def _require_runtime() -> Any:
+def require_runtime() -> Any:
     """Import ONNX Runtime and onnx, or say what to install."""
     try:
         import onnx  # noqa: F401  (the quantiser needs it; fail here rather than mid-export)
@@ -76,12 +71,12 @@ def _require_runtime() -> Any:
     except ImportError as exc:
         raise ModelLoadError(
             f"the onnx-int8 embedding backend needs onnxruntime and onnx ({exc.name or exc} "
-            f"is missing); {_INSTALL_HINT}"
+            f"is missing); {INSTALL_HINT}"
         ) from exc
     return onnxruntime
 
 
-def _open_if_current(
+def open_if_current(
     ort: Any, path: Path, fingerprint: str, threads: int
 ) -> onnxruntime.InferenceSession | None:
     """A session on ``path`` if it exists and was made from the current weights, else None."""
@@ -99,14 +94,14 @@ def _open_if_current(
     except Exception as exc:  # a damaged file (e.g. a disk filled up): export it again
         log.warning("Cannot open %s (%s); exporting it again", path, exc)
         return None
-    recorded = session.get_modelmeta().custom_metadata_map.get(_META_KEY)
+    recorded = session.get_modelmeta().custom_metadata_map.get(META_KEY)
     if recorded != fingerprint:
         log.info("%s was made from other weights or settings; exporting it again", path)
         return None
     return session
 
 
-def _fingerprint(model_dir: Path, quant: QuantConfig) -> str:
+def fingerprint(model_dir: Path, quant: QuantConfig) -> str:
     """What the cached file must have been made from: weights' size/mtime and the settings."""
     sources = {}
     for name in _SOURCE_FILES:
@@ -115,6 +110,6 @@ def _fingerprint(model_dir: Path, quant: QuantConfig) -> str:
             stat = file.stat()
             sources[name] = [stat.st_size, stat.st_mtime_ns]
     return json.dumps(
-        {"format": EXPORT_FORMAT, "opset": _OPSET, "quant": asdict(quant), "sources": sources},
+        {"format": EXPORT_FORMAT, "opset": OPSET, "quant": asdict(quant), "sources": sources},
         sort_keys=True,
     )

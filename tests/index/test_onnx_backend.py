@@ -16,14 +16,8 @@ pytest.importorskip("onnxruntime")
 pytest.importorskip("onnx")
 
 from index.errors import ModelLoadError
-from index.onnx_backend import (
-    DEFAULT_QUANT,
-    _export_quantized,
-    _fingerprint,
-    _open_if_current,
-    load_onnx_int8,
-    onnx_model_path,
-)
+from index.onnx_backend import _export_quantized, load_onnx_int8
+from index.onnx_files import DEFAULT_QUANT, fingerprint, onnx_model_path, open_if_current
 
 # Measured on xquad-ar (4,240 texts): min cosine 0.989, mean 0.997; the bound keeps a margin.
 MIN_COSINE = 0.98
@@ -112,9 +106,9 @@ def test_a_file_from_other_weights_is_not_used(onnx_model, converted_model_dir: 
     import onnxruntime
 
     path = onnx_model_path(converted_model_dir, DEFAULT_QUANT)
-    current = _fingerprint(converted_model_dir, DEFAULT_QUANT)
-    assert _open_if_current(onnxruntime, path, current, 0) is not None
-    assert _open_if_current(onnxruntime, path, current.replace("model", "other"), 0) is None
+    current = fingerprint(converted_model_dir, DEFAULT_QUANT)
+    assert open_if_current(onnxruntime, path, current, 0) is not None
+    assert open_if_current(onnxruntime, path, current.replace("model", "other"), 0) is None
 
 
 def test_a_failed_export_leaves_nothing_behind(tmp_path: Path) -> None:
