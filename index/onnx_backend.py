@@ -22,7 +22,6 @@ changed model folder is exported again instead of being served stale.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import logging
 import os
 import shutil
@@ -36,6 +35,7 @@ import numpy as np
 import torch
 
 from index.errors import ModelLoadError
+from index.file_lock import exclusive_lock
 from index.onnx_files import (
     DEFAULT_QUANT,
     META_KEY,
@@ -92,7 +92,8 @@ def load_onnx_int8(
         )
     if session is None:
         try:
-            with _export_lock(path.parent):
+            # One exporter per model folder at a time; the others wait and reuse its file.
+            with exclusive_lock(path.parent / _LOCK_FILE):
                 session = open_if_current(ort, path, made_from, threads)
                 if session is None:  # nobody else exported it while we waited
                     _export_quantized(transformer, path, made_from, quant)
@@ -152,18 +153,6 @@ class _OrtEncoder(torch.nn.Module):
 
 
 # --------------------------------------------------------------------------- export
-
-
-@contextlib.contextmanager
-def _export_lock(onnx_dir: Path) -> Iterator[None]:
-    """One exporter per model folder at a time; the others wait and then reuse its file."""
-    onnx_dir.mkdir(parents=True, exist_ok=True)
-    with open(onnx_dir / _LOCK_FILE, "w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def _export_quantized(transformer: Any, path: Path, fingerprint: str, quant: QuantConfig) -> None:

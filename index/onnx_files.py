@@ -101,15 +101,29 @@ def open_if_current(
     return session
 
 
-def fingerprint(model_dir: Path, quant: QuantConfig) -> str:
-    """What the cached file must have been made from: weights' size/mtime and the settings."""
-    sources = {}
+def weights_stamp(model_dir: Path) -> dict[str, list[int]]:
+    """Size and mtime of the files that define a model folder's weights.
+
+    Cheap to take on every start, unlike a hash of a 400 MB file, and it changes
+    whenever a model is converted or fine-tuned again into the same folder.
+    """
+    stamp = {}
     for name in _SOURCE_FILES:
         file = model_dir / name
         if file.is_file():
             stat = file.stat()
-            sources[name] = [stat.st_size, stat.st_mtime_ns]
+            stamp[name] = [stat.st_size, stat.st_mtime_ns]
+    return stamp
+
+
+def fingerprint(model_dir: Path, quant: QuantConfig) -> str:
+    """What the cached file must have been made from: the weights' stamp and the settings."""
     return json.dumps(
-        {"format": EXPORT_FORMAT, "opset": OPSET, "quant": asdict(quant), "sources": sources},
+        {
+            "format": EXPORT_FORMAT,
+            "opset": OPSET,
+            "quant": asdict(quant),
+            "sources": weights_stamp(model_dir),
+        },
         sort_keys=True,
     )

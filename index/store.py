@@ -1,13 +1,14 @@
 """The saved index: a FAISS file, the sentence records beside it and a manifest.
 
 Like a sentence-transformers model folder, the saved index describes itself:
-the manifest records the model, the dimension and a hash of every article, so
-a stale index is detected and rebuilt, and only changed articles are
-re-embedded.
+the manifest records the model (name and a stamp of its weights), the dimension,
+a hash of every article and a checksum of every file, so a stale or damaged
+index is detected and rebuilt, and only changed articles are re-embedded.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import shutil
@@ -24,15 +25,17 @@ from index.clauses import SentenceVectors, embed_sentences
 from index.corpus import Corpus
 from index.embedding import Embedder
 from index.errors import IndexFileError
+from index.file_lock import exclusive_lock
 from index.sentences import Sentence
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 MANIFEST = "manifest.json"
 SENTENCES = "sentences.json"
 VECTORS = "sentences.faiss"
 CLAUSES = "clauses.npz"
+DATA_FILES = (SENTENCES, VECTORS, CLAUSES)
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,7 +53,17 @@ class BuildReport:
 def load_or_build(
     folder: Path, articles: list[Article], embedder: Embedder, *, progress: bool = False
 ) -> tuple[Corpus, BuildReport]:
-    """The index for ``articles``, loaded when it is current and (re)built otherwise."""
+    """The index for ``articles``, loaded when it is current and (re)built otherwise.
+
+    Processes sharing ``folder`` take turns, so two of them never write it at once.
+    """
+    with exclusive_lock(folder.parent / f".{folder.name}.lock"):
+        return _load_or_build(folder, articles, embedder, progress=progress)
+
+
+def _load_or_build(
+    folder: Path, articles: list[Article], embedder: Embedder, *, progress: bool
+) -> tuple[Corpus, BuildReport]:
     try:
         saved = _load(folder)
     except IndexFileError as exc:
@@ -68,7 +81,10 @@ def load_or_build(
         reason = stale
         log.info("index is out of date (%s); rebuilding", stale)
     corpus, embedded, reused = _build(articles, embedder, saved, progress=progress)
-    _save(folder, corpus, articles, embedder)
+    try:
+        _save(folder, corpus, articles, embedder)
+    except OSError as exc:  # a full or read-only disk: answer from memory, rebuild next time
+        log.warning("cannot save the index in %s (%s); it is kept in memory only", folder, exc)
     return corpus, BuildReport(len(articles), len(corpus), embedded, reused, True, reason)
 
 
@@ -82,39 +98,78 @@ def _load(folder: Path) -> _Saved | None:
     manifest_path = folder / MANIFEST
     if not manifest_path.exists():
         return None
-    missing = [name for name in (SENTENCES, VECTORS, CLAUSES) if not (folder / name).is_file()]
+    missing = [name for name in DATA_FILES if not (folder / name).is_file()]
     if missing:
         raise IndexFileError(
             f"saved index in {folder} is incomplete ({', '.join(missing)} missing)"
         )
     try:
         manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+        _check_manifest(manifest)
+        for name in DATA_FILES:
+            if _sha256(folder / name) != manifest["files"][name]:
+                raise ValueError(f"{name} does not match its checksum")
         records = json.loads((folder / SENTENCES).read_text(encoding="utf-8"))
         faiss_index = faiss.read_index(str(folder / VECTORS))
         sentences = [Sentence(**r) for r in records]
-        if faiss_index.ntotal != len(sentences):
-            raise ValueError("vector count does not match the sentence records")
-        vectors = faiss_index.reconstruct_n(0, faiss_index.ntotal)
         with np.load(folder / CLAUSES) as clauses:
             embedded = SentenceVectors(
-                np.asarray(vectors, dtype=np.float32),
+                np.asarray(faiss_index.reconstruct_n(0, faiss_index.ntotal), dtype=np.float32),
                 clauses["vectors"].astype(np.float32),
                 clauses["owner"].astype(np.int64),
             )
-        if len(embedded.clause_owner) and int(embedded.clause_owner.max()) >= len(sentences):
-            raise ValueError("clause owners point past the sentences")
-        if manifest.get("format") != FORMAT_VERSION:
-            raise ValueError(f"format {manifest.get('format')!r} is not {FORMAT_VERSION}")
+        _check_shapes(embedded, len(sentences), int(manifest["dim"]))
         titles = {a: meta["title"] for a, meta in manifest["articles"].items()}
     except FileNotFoundError as exc:
         raise IndexFileError(
             f"saved index in {folder} is incomplete ({Path(exc.filename or '').name} missing)"
         ) from exc
-    except Exception as exc:  # json, faiss and key errors all mean the same: unusable
+    except Exception as exc:  # json, faiss, numpy and key errors all mean the same: unusable
         raise IndexFileError(
-            f"saved index in {folder} is corrupt ({exc.__class__.__name__})"
+            f"saved index in {folder} is corrupt ({exc.__class__.__name__}: {exc})"
         ) from exc
     return _Saved(manifest, Corpus(sentences, embedded, titles))
+
+
+def _check_manifest(manifest: Any) -> None:
+    """Everything later code reads from the manifest, with the types it expects."""
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT_VERSION:
+        found = manifest.get("format") if isinstance(manifest, dict) else None
+        raise ValueError(f"format {found!r} is not {FORMAT_VERSION}")
+    if not isinstance(manifest.get("model"), str) or not isinstance(manifest.get("dim"), int):
+        raise ValueError("model or dimension missing")
+    files = manifest.get("files")
+    if not isinstance(files, dict) or not all(isinstance(files.get(n), str) for n in DATA_FILES):
+        raise ValueError("file checksums missing")
+    articles = manifest.get("articles")
+    if not isinstance(articles, dict) or not all(
+        isinstance(meta, dict)
+        and isinstance(meta.get("title"), str)
+        and isinstance(meta.get("digest"), str)
+        for meta in articles.values()
+    ):
+        raise ValueError("article records malformed")
+
+
+def _check_shapes(embedded: SentenceVectors, sentences: int, dim: int) -> None:
+    """Vectors that fit the records: a mismatch would fail only at question time."""
+    vectors, clauses, owner = embedded.sentences, embedded.clauses, embedded.clause_owner
+    if vectors.shape != (sentences, dim):
+        raise ValueError("vector count or dimension does not match the sentence records")
+    if clauses.ndim != 2 or clauses.shape[1] != dim or len(clauses) != len(owner):
+        raise ValueError("clause vectors do not match their owners or the dimension")
+    if len(owner) and (int(owner.min()) < 0 or int(owner.max()) >= sentences):
+        raise ValueError("clause owners point outside the sentences")
+    if not (np.isfinite(vectors).all() and np.isfinite(clauses).all()):
+        raise ValueError("vectors are not finite")
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def _staleness(saved: _Saved, articles: list[Article], embedder: Embedder) -> str:
@@ -124,6 +179,8 @@ def _staleness(saved: _Saved, articles: list[Article], embedder: Embedder) -> st
         return f"it was built with model {manifest.get('model')!r}, not {embedder.name!r}"
     if manifest.get("dim") != embedder.dim:
         return "its embedding dimension differs from the model's"
+    if manifest.get("weights", "") != embedder.weights:
+        return "the model's weights changed since it was built"
     saved_digests = {a: meta["digest"] for a, meta in manifest["articles"].items()}
     current = {a.id: a.digest for a in articles}
     if saved_digests != current:
@@ -178,9 +235,10 @@ def _save(folder: Path, corpus: Corpus, articles: list[Article], embedder: Embed
         counts = {a.id: 0 for a in articles}
         for s in corpus.sentences:
             counts[s.article_id] += 1
-        manifest = {
+        manifest: dict[str, Any] = {
             "format": FORMAT_VERSION,
             "model": embedder.name,
+            "weights": embedder.weights,
             "dim": embedder.dim,
             "articles": {
                 a.id: {"title": a.title.strip(), "digest": a.digest, "sentences": counts[a.id]}
@@ -192,6 +250,8 @@ def _save(folder: Path, corpus: Corpus, articles: list[Article], embedder: Embed
         (tmp / SENTENCES).write_text(
             json.dumps([asdict(s) for s in corpus.sentences], ensure_ascii=False), encoding="utf-8"
         )
+        # The manifest is written last and vouches for the files beside it.
+        manifest["files"] = {name: _sha256(tmp / name) for name in DATA_FILES}
         (tmp / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=1), "utf-8")
         if folder.exists():
             old = folder.with_name(f".{folder.name}-old")

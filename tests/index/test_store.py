@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import copy
+import hashlib
 import json
 import logging
 import shutil
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -93,3 +96,77 @@ def test_damaged_index_is_rebuilt_with_a_warning(
     assert len(corpus) == 19
     # and the rebuilt index loads cleanly afterwards
     assert not load_or_build(folder, read_seeds(seeds), embedder)[1].rebuilt
+
+
+def _rewrite_clauses_and_checksum(folder: Path) -> None:
+    """Drop clause vectors and vouch for the damaged file, as a buggy writer would."""
+    with np.load(folder / CLAUSES) as clauses:
+        vectors, owner = clauses["vectors"], clauses["owner"]
+    np.savez(folder / CLAUSES, vectors=vectors[:-3], owner=owner)
+    manifest = json.loads((folder / MANIFEST).read_text("utf-8"))
+    manifest["files"][CLAUSES] = hashlib.sha256((folder / CLAUSES).read_bytes()).hexdigest()
+    (folder / MANIFEST).write_text(json.dumps(manifest), "utf-8")
+
+
+def _flip_last_bytes(path: Path) -> None:
+    data = bytearray(path.read_bytes())
+    data[-64:] = bytes(255 - b for b in data[-64:])
+    path.write_bytes(bytes(data))
+
+
+def _drop_a_digest(folder: Path) -> None:
+    manifest = json.loads((folder / MANIFEST).read_text("utf-8"))
+    del next(iter(manifest["articles"].values()))["digest"]
+    (folder / MANIFEST).write_text(json.dumps(manifest), "utf-8")
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda f: _flip_last_bytes(f / VECTORS),  # same size, still parses as FAISS
+        _drop_a_digest,
+        _rewrite_clauses_and_checksum,
+    ],
+)
+def test_silent_damage_is_caught_and_rebuilt(seeds, tmp_path, embedder, damage):
+    folder = tmp_path / "index"
+    fresh, _ = load_or_build(folder, read_seeds(seeds), embedder)
+    damage(folder)
+    corpus, report = load_or_build(folder, read_seeds(seeds), embedder)
+    assert report.rebuilt and "corrupt" in report.reason
+    np.testing.assert_allclose(corpus.vectors, fresh.vectors, atol=1e-6)
+
+
+def test_weights_retrained_in_place_trigger_a_rebuild(seeds, tmp_path, embedder):
+    folder = tmp_path / "index"
+    load_or_build(folder, read_seeds(seeds), embedder)
+    retrained = copy.copy(embedder)
+    retrained.weights = embedder.weights + " retrained"
+    _, report = load_or_build(folder, read_seeds(seeds), retrained)
+    assert report.rebuilt and "weights changed" in report.reason
+
+
+def test_processes_sharing_a_folder_take_turns(seeds, tmp_path, embedder):
+    folder = tmp_path / "index"
+    everything = read_seeds(seeds)
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        runs = [
+            pool.submit(load_or_build, folder, everything[: 1 + i % 2], embedder)
+            for i in range(8)
+        ]
+        sizes = {len(run.result()[0]) for run in runs}
+    assert sizes == {16, 19}
+    assert not list(tmp_path.glob(".index-*")), "no staging folder left behind"
+
+
+def test_an_unwritable_disk_still_answers_from_memory(
+    seeds, tmp_path, embedder, caplog, monkeypatch
+):
+    def disk_full(*_args: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("index.store.faiss.write_index", disk_full)
+    with caplog.at_level(logging.WARNING, logger="index.store"):
+        corpus, report = load_or_build(tmp_path / "index", read_seeds(seeds), embedder)
+    assert len(corpus) == 19 and report.rebuilt
+    assert "No space left" in caplog.text and "memory" in caplog.text
