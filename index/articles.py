@@ -41,9 +41,18 @@ def parse_article(article_id: str, text: str) -> Article:
     title, _, body = text.partition("\n")
     if not title.strip():
         raise ArticleError(f"article {article_id!r} has an empty first line (it must be the title)")
-    if not body.strip():
+    # Lines of only symbols ("***", "- - -") hold no sentence, so they are no title or body.
+    if not _has_words(title):
+        raise ArticleError(
+            f"article {article_id!r} has no title (its first line has no letters or digits)"
+        )
+    if not _has_words(body):
         raise ArticleError(f"article {article_id!r} has a title but no body")
     return Article(id=article_id, title=title, body=body)
+
+
+def _has_words(text: str) -> bool:
+    return any(ch.isalnum() for ch in text)
 
 
 def read_article(path: Path) -> Article:
@@ -69,12 +78,16 @@ def read_article(path: Path) -> Article:
 
 
 def read_seeds(folder: Path) -> list[Article]:
-    """All articles of the seeds folder, in file-name order."""
+    """All articles of the seeds folder, in file-name order.
+
+    Hidden files are skipped: copying a folder from a Mac adds a binary ``._name.txt``
+    beside every article.
+    """
     if not folder.exists():
         raise ArticleError(f"seeds folder {folder} does not exist")
     if not folder.is_dir():
         raise ArticleError(f"seeds folder {folder} is not a folder")
-    paths = sorted(p for p in folder.glob("*.txt") if p.is_file())
+    paths = sorted(p for p in folder.glob("*.txt") if p.is_file() and not p.name.startswith("."))
     if not paths:
         raise ArticleError(f"seeds folder {folder} holds no .txt articles")
     return [read_article(p) for p in paths]

@@ -18,7 +18,20 @@ CLOSERS = frozenset("'”’»)]}")
 OPENING_BRACKETS = {"(": ")", "[": "]", "{": "}", "«": "»", "“": "”"}
 # Straight quotes open and close with the same character, so they toggle.
 TOGGLING_QUOTES = frozenset('"')
-STRAY_LEADING = " \t\r\n,،;؛"
+# A quotation or parenthesis in a news article runs for a few sentences at most. A mark
+# whose closer is further away than this (or on a later line) is a typo or an inch mark,
+# not an opening: protecting the text after it would merge a whole one-line article into
+# one sentence, so it is kept as a plain character instead.
+MAX_ENCLOSED_CHARS = 600
+# A line break always ends a unit.
+LINE_BREAKS = frozenset("\n\u2028\u2029")
+# Invisible marks that pasted Arabic text carries between words: they separate like a
+# space and never belong at either end of a sentence (left/right-to-left and Arabic
+# letter marks, zero-width space, byte order mark).
+INVISIBLE_SPACES = frozenset("\u200e\u200f\u061c\u200b\ufeff")
+# Separators left over around a cut, besides whitespace.
+STRAY_LEADING = ",،;؛"
+STRAY_TRAILING = ",،"
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,32 +66,70 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
 
 def _boundaries(text: str) -> Iterator[int]:
     """Yield the offsets right after each sentence end."""
-    open_brackets: list[str] = []
-    in_quote = False
+    bracketed_until = -1  # offset of the furthest closer of the brackets opened so far
+    quote_end = -1  # offset of the straight quote that closes the current quotation
     i = 0
     n = len(text)
     while i < n:
         ch = text[i]
         if ch in TOGGLING_QUOTES:
-            in_quote = not in_quote
+            # The closer of a quotation is the next straight quote, so any quote past the
+            # current closer is a candidate opener.
+            if i > quote_end:
+                quote_end = _closing_quote(text, i)
         elif ch in OPENING_BRACKETS:
-            open_brackets.append(OPENING_BRACKETS[ch])
-        elif open_brackets and ch == open_brackets[-1]:
-            open_brackets.pop()
-        elif ch in TERMINATORS and not open_brackets:
+            bracketed_until = max(bracketed_until, _closing_bracket(text, i))
+        elif ch in TERMINATORS and i > bracketed_until:
+            in_quote = i < quote_end
             end, closes_quote = _sentence_end(text, i, in_quote)
             if end is not None and (closes_quote or not in_quote):
-                in_quote = False
                 yield end
                 i = end
                 continue
-        elif ch == "\n":
-            # A line break always ends a unit: an unbalanced quote or bracket must not
-            # swallow the rest of the article.
-            in_quote = False
-            open_brackets.clear()
+        elif ch in LINE_BREAKS:
             yield i
         i += 1
+
+
+def _closing_quote(text: str, i: int) -> int:
+    """Offset of the quote closing a quotation that the quote at ``i`` opens, else -1.
+
+    A quote opens only if text follows it and is closed only by a next quote that
+    follows text, so an inch mark (``55" ``) opens nothing and a quotation left
+    unclosed does not pair with the opening quote of a later one (`` "قدمنا``).
+    """
+    if i + 1 >= len(text) or _is_space(text[i + 1]):
+        return -1
+    j = text.find(text[i], i + 1, _search_limit(text, i))
+    if j < 0 or _is_space(text[j - 1]):
+        return -1
+    return j
+
+
+def _closing_bracket(text: str, i: int) -> int:
+    """Offset of the bracket or guillemet matching the opener at ``i``, else -1."""
+    opener = text[i]
+    closer = OPENING_BRACKETS[opener]
+    limit = _search_limit(text, i)
+    depth = 0  # brackets of the same kind opened inside this one and not closed yet
+    start = i + 1
+    while (j := text.find(closer, start, limit)) >= 0:
+        depth += text.count(opener, start, j)
+        if depth == 0:
+            return j
+        depth -= 1
+        start = j + 1
+    return -1
+
+
+def _search_limit(text: str, i: int) -> int:
+    """How far a mark at ``i`` may look for its closer: a bounded stretch of its own line."""
+    limit = min(len(text), i + 1 + MAX_ENCLOSED_CHARS)
+    for line_break in LINE_BREAKS:
+        j = text.find(line_break, i + 1, limit)
+        if j >= 0:
+            limit = j
+    return limit
 
 
 def _sentence_end(text: str, i: int, in_quote: bool) -> tuple[int | None, bool]:
@@ -91,22 +142,38 @@ def _sentence_end(text: str, i: int, in_quote: bool) -> tuple[int | None, bool]:
     while j < n and text[j] in TERMINATORS:  # "?!" and "..." stay together
         j += 1
     if j < n and text[j] in TOGGLING_QUOTES:
-        # Inside a quote the quote mark closes it and belongs to this sentence;
-        # outside, it opens the next sentence's quotation.
-        return (j + 1, True) if in_quote else (j, False)
+        if in_quote:
+            # The quote mark closes the quotation and belongs to this sentence.
+            return j + 1, True
+        if j + 1 < n and not _is_space(text[j + 1]):
+            # It opens the next sentence's quotation.
+            return j, False
+        # A quote that opens nothing (its opening mark is missing) ends this sentence.
+        j += 1
     while j < n and text[j] in CLOSERS:
         j += 1
-    if j == n or text[j].isspace() or text[j] in ",،":
+    if j == n or _is_space(text[j]) or text[j] in ",،":
         return j, False
     return None, False
 
 
-def _append_span(text: str, start: int, end: int, spans: list[tuple[int, int]]) -> None:
-    while start < end and text[start] in STRAY_LEADING:
+def _is_space(ch: str) -> bool:
+    return ch.isspace() or ch in INVISIBLE_SPACES
+
+
+def _trim(text: str, start: int, end: int) -> tuple[int, int]:
+    """The span without the whitespace, invisible marks and stray commas around it."""
+    while start < end and (_is_space(text[start]) or text[start] in STRAY_LEADING):
         start += 1
-    while end > start and text[end - 1] in " \t\r\n,،":
+    while end > start and (_is_space(text[end - 1]) or text[end - 1] in STRAY_TRAILING):
         end -= 1
-    if end > start:
+    return start, end
+
+
+def _append_span(text: str, start: int, end: int, spans: list[tuple[int, int]]) -> None:
+    start, end = _trim(text, start, end)
+    # Separator lines such as "***" or "- - -" hold nothing to retrieve or summarise.
+    if any(ch.isalnum() for ch in text[start:end]):
         spans.append((start, end))
 
 
@@ -117,10 +184,9 @@ def article_sentences(article_id: str, title: str, body: str) -> list[Sentence]:
     after its first line.
     """
     sentences: list[Sentence] = []
-    clean_title = title.strip()
-    if clean_title:
-        offset = title.index(clean_title)
-        sentences.append(Sentence(article_id, 0, clean_title, offset, offset + len(clean_title)))
+    start, end = _trim(title, 0, len(title))
+    if end > start:
+        sentences.append(Sentence(article_id, 0, title[start:end], start, end))
     body_offset = len(title) + 1
     for number, (start, end) in enumerate(split_sentences(body), start=1):
         sentences.append(

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from index.articles import read_article
-from index.sentences import article_sentences, split_sentences
+from index.articles import parse_article, read_article
+from index.sentences import MAX_ENCLOSED_CHARS, article_sentences, split_sentences
 
 SEED = Path(__file__).resolve().parents[2] / "seeds" / "russia_us_syria_ceasefire_munich.txt"
 
@@ -81,6 +81,24 @@ def _split(text: str) -> list[str]:
         ('قال "بدأ\nسطر جديد', ['قال "بدأ', "سطر جديد"]),
         ("", []),
         ("   ,، ", []),
+        # separator lines and bare punctuation are not sentences
+        ("أ.\n***\n- - -\n...\n«»\nب.", ["أ.", "ب."]),
+        # direction marks and line/paragraph separators count as the space after a terminator
+        ("الأولى.\u200fالثانية.\u200eالثالثة.", ["الأولى.", "الثانية.", "الثالثة."]),
+        ("الأولى.\u2028الثانية.\u2029الثالثة", ["الأولى.", "الثانية.", "الثالثة"]),
+        # and, with no-break and zero-width spaces and the BOM, never start or end a sentence
+        (
+            "\ufeffالأولى.\u00a0الثانية.,\u00a0\u200fالثالثة\u200b",
+            ["الأولى.", "الثانية.", "الثالثة"],
+        ),
+        # a straight quote with no closer on its line protects nothing
+        ('قال "بدأ. ثم\nانتهى" هنا.', ['قال "بدأ.', "ثم", 'انتهى" هنا.']),
+        # an inch mark opens no quotation, and one at a sentence end stays with it
+        ('شاشة 55" كبيرة. وسعرها 40".', ['شاشة 55" كبيرة.', 'وسعرها 40".']),
+        # an unclosed bracket or guillemet protects nothing; nested brackets still do
+        ("قال (بحسب المصدر. ثم غادر.", ["قال (بحسب المصدر.", "ثم غادر."]),
+        ("قال «بحسب المصدر. ثم غادر.", ["قال «بحسب المصدر.", "ثم غادر."]),
+        ("راجع (ص. 5 (ج. 2) من التقرير). وبعد", ["راجع (ص. 5 (ج. 2) من التقرير).", "وبعد"]),
     ],
 )
 def test_split_cases(text, expected):
@@ -94,3 +112,42 @@ def test_title_is_sentence_zero_and_body_numbers_follow():
         (1, "جملة أولى."),
         (2, "جملة ثانية."),
     ]
+
+
+def _seed_with(old: str, new: str) -> list[str]:
+    raw = SEED.read_text(encoding="utf-8")
+    assert old in raw
+    return [s.text for s in parse_article(SEED.stem, raw.replace(old, new, 1)).sentences()]
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ('عرضا "ملموسا"', 'عرضا "ملموسا'),  # opening quote left unclosed
+        ('عرضا "ملموسا"', 'عرضا ملموسا"'),  # closing quote without its opener
+        ('عرضا "ملموسا"', 'عرضا "ملموسا" على شاشة 55"'),  # an inch mark
+        ("(جنوب ألمانيا)", "(جنوب ألمانيا"),
+        ("(جنوب ألمانيا)", "«جنوب ألمانيا"),
+        ("(جنوب ألمانيا)", "“جنوب ألمانيا"),
+    ],
+)
+def test_an_unbalanced_mark_in_the_one_line_seed_spoils_only_its_own_sentence(old, new):
+    expected = [s.replace(old, new, 1) for s in EXPECTED]
+    assert _seed_with(old, new) == expected
+
+
+def test_a_quotation_longer_than_the_bound_protects_nothing():
+    inside = "جملة داخل الاقتباس. " * 10
+    short = f'قال "{inside}انتهى" ثم غادر. وبعد ذلك'
+    assert _split(short) == [f'قال "{inside}انتهى" ثم غادر.', "وبعد ذلك"]
+    inside = inside * (MAX_ENCLOSED_CHARS // len(inside) + 1)
+    long = f'قال "{inside}انتهى" ثم غادر.'
+    assert _split(long)[:2] == ['قال "جملة داخل الاقتباس.', "جملة داخل الاقتباس."]
+
+
+def test_title_loses_invisible_marks_and_spans_still_point_into_the_text():
+    title, body = "\u200fعنوان الخبر\u00a0", "جملة أولى.\u200f***"
+    sentences = article_sentences("a", title, body)
+    assert [s.text for s in sentences] == ["عنوان الخبر", "جملة أولى."]
+    for sentence in sentences:
+        assert f"{title}\n{body}"[sentence.start : sentence.end] == sentence.text
