@@ -8,6 +8,7 @@ only works once those variants collapse to one form.
 from __future__ import annotations
 
 import re
+import unicodedata
 from functools import lru_cache
 
 import snowballstemmer
@@ -15,6 +16,10 @@ import snowballstemmer
 # Harakat, tanwin, shadda, sukun, superscript alef and Quranic marks: none change the word.
 _DIACRITICS = re.compile("[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed]")
 _TATWEEL = "\u0640"
+# Joiners, direction marks, word joiners, soft hyphens and BOMs: invisible, yet they split
+# a word in two for the tokenizer ("لاف\u200cروف").
+_INVISIBLE = re.compile("[\u00ad\u200c-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
+_ZERO_WIDTH_SPACE = "\u200b"  # a word boundary that shows no space
 _CHAR_MAP = str.maketrans(
     {
         "أ": "ا",
@@ -22,8 +27,8 @@ _CHAR_MAP = str.maketrans(
         "آ": "ا",
         "ٱ": "ا",
         "ى": "ي",
-        "ئ": "ي",
-        "ؤ": "و",
+        "ئ": "ء",
+        "ؤ": "ء",
         "ة": "ه",
         "ک": "ك",  # Persian keheh, common in pasted text
         "ی": "ي",  # Persian yeh
@@ -86,8 +91,13 @@ _MIN_STEM = 2
 
 
 def normalize_arabic(text: str) -> str:
-    """Collapse spelling variants so that equal words compare equal."""
-    text = _DIACRITICS.sub("", text).replace(_TATWEEL, "")
+    """Collapse spelling variants so that equal words compare equal.
+
+    NFKC first: text copied from PDFs often carries Arabic presentation forms
+    (``ﻟﺎﻓﺮﻭﻑ``) and fullwidth digits, which look right but compare unequal.
+    """
+    text = unicodedata.normalize("NFKC", text).replace(_ZERO_WIDTH_SPACE, " ")
+    text = _INVISIBLE.sub("", _DIACRITICS.sub("", text)).replace(_TATWEEL, "")
     return text.translate(_CHAR_MAP).lower()
 
 

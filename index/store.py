@@ -105,6 +105,14 @@ def _load(folder: Path) -> _Saved | None:
         )
     try:
         manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    except Exception as exc:
+        raise IndexFileError(f"saved index in {folder} is corrupt (manifest: {exc})") from exc
+    found = manifest.get("format") if isinstance(manifest, dict) else None
+    if isinstance(found, int) and found != FORMAT_VERSION:
+        raise IndexFileError(
+            f"saved index in {folder} has format {found}; this version writes {FORMAT_VERSION}"
+        )
+    try:
         _check_manifest(manifest)
         for name in DATA_FILES:
             if _sha256(folder / name) != manifest["files"][name]:
@@ -186,7 +194,20 @@ def _staleness(saved: _Saved, articles: list[Article], embedder: Embedder) -> st
     if saved_digests != current:
         changed = sorted(set(saved_digests.items()) ^ set(current.items()))
         return f"articles changed: {', '.join(sorted({a for a, _ in changed}))}"
+    resplit = [a.id for a in articles if not _same_sentences(saved, a)]
+    if resplit:
+        return f"sentence splitting changed for: {', '.join(resplit)}"
     return ""
+
+
+def _same_sentences(saved: _Saved, article: Article) -> bool:
+    """Whether the saved sentences are the ones the current splitter makes of ``article``.
+
+    Comparing the texts (milliseconds) instead of trusting a version number means an
+    improved splitter can never be served with an old segmentation.
+    """
+    stored = [s.text for s in saved.corpus.sentences if s.article_id == article.id]
+    return stored == [s.text for s in article.sentences()]
 
 
 def _build(
@@ -198,7 +219,11 @@ def _build(
         digests = {a: meta["digest"] for a, meta in saved.manifest["articles"].items()}
         spans = _article_spans(saved.corpus.sentences)
         for article in articles:
-            if digests.get(article.id) == article.digest and article.id in spans:
+            if (
+                digests.get(article.id) == article.digest
+                and article.id in spans
+                and _same_sentences(saved, article)
+            ):
                 reusable[article.id] = saved.corpus.embedded.subset(*spans[article.id])
     per_article = {a.id: a.sentences() for a in articles}
     fresh_sentences = [s for a in articles if a.id not in reusable for s in per_article[a.id]]

@@ -15,7 +15,12 @@ from index.normalize import content_terms, normalize_arabic, stem, tokenize
         ("آلاف", "الاف"),  # madda
         ("مستشفى", "مستشفي"),  # alef maqsura
         ("الدولية", "الدوليه"),  # ta marbuta
-        ("مسؤول", "مسوول"),  # hamza on waw
+        ("مسؤول", "مسءول"),  # hamza on waw ...
+        ("مسئول", "مسءول"),  # ... and on ya: two spellings of one word
+        ("ﻟﺎﻓﺮﻭﻑ", "لافروف"),  # presentation forms, as PDFs carry them
+        ("لاف\u200cروف", "لافروف"),  # zero-width non-joiner
+        ("\u200fسوريا\u200e", "سوريا"),  # direction marks
+        ("１２３", "123"),  # fullwidth digits
         ("سُورِيَا", "سوريا"),  # diacritics
         ("ســـوريا", "سوريا"),  # tatweel
         ("٢٠١٥", "2015"),  # Arabic-Indic digits
@@ -43,3 +48,7 @@ def test_a_question_without_hamzas_matches_the_sentence_with_them():
     sentence = set(content_terms("وأعلنت وزارة الدفاع الروسية أن الطيران الروسي نفذ 510 طلعات"))
     question = content_terms("متى اعلنت وزاره الدفاع الروسيه ان الطيران نفذ الطلعات؟")
     assert set(question) <= sentence
+
+
+def test_a_zero_width_space_separates_words():
+    assert tokenize("كلمة\u200bأخرى") == ["كلمه", "اخري"]

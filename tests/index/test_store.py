@@ -75,6 +75,12 @@ def test_other_model_name_triggers_a_full_rebuild(seeds, tmp_path, embedder):
     assert report.rebuilt and report.reused == 0 and "some-other-model" in report.reason
 
 
+def _set_format(folder: Path, version: int) -> None:
+    manifest = json.loads((folder / MANIFEST).read_text("utf-8"))
+    manifest["format"] = version
+    (folder / MANIFEST).write_text(json.dumps(manifest), "utf-8")
+
+
 @pytest.mark.parametrize(
     ("damage", "expected"),
     [
@@ -82,6 +88,7 @@ def test_other_model_name_triggers_a_full_rebuild(seeds, tmp_path, embedder):
         (lambda f: (f / SENTENCES).write_text("[{", "utf-8"), "corrupt"),
         (lambda f: (f / MANIFEST).write_text("{}", "utf-8"), "corrupt"),
         (lambda f: (f / VECTORS).unlink(), "incomplete"),
+        (lambda f: _set_format(f, 2), "has format 2"),
     ],
 )
 def test_damaged_index_is_rebuilt_with_a_warning(
@@ -103,8 +110,12 @@ def _rewrite_clauses_and_checksum(folder: Path) -> None:
     with np.load(folder / CLAUSES) as clauses:
         vectors, owner = clauses["vectors"], clauses["owner"]
     np.savez(folder / CLAUSES, vectors=vectors[:-3], owner=owner)
+    _vouch_for(folder, CLAUSES)
+
+
+def _vouch_for(folder: Path, name: str) -> None:
     manifest = json.loads((folder / MANIFEST).read_text("utf-8"))
-    manifest["files"][CLAUSES] = hashlib.sha256((folder / CLAUSES).read_bytes()).hexdigest()
+    manifest["files"][name] = hashlib.sha256((folder / name).read_bytes()).hexdigest()
     (folder / MANIFEST).write_text(json.dumps(manifest), "utf-8")
 
 
@@ -151,8 +162,7 @@ def test_processes_sharing_a_folder_take_turns(seeds, tmp_path, embedder):
     everything = read_seeds(seeds)
     with ThreadPoolExecutor(max_workers=4) as pool:
         runs = [
-            pool.submit(load_or_build, folder, everything[: 1 + i % 2], embedder)
-            for i in range(8)
+            pool.submit(load_or_build, folder, everything[: 1 + i % 2], embedder) for i in range(8)
         ]
         sizes = {len(run.result()[0]) for run in runs}
     assert sizes == {16, 19}
@@ -170,3 +180,16 @@ def test_an_unwritable_disk_still_answers_from_memory(
         corpus, report = load_or_build(tmp_path / "index", read_seeds(seeds), embedder)
     assert len(corpus) == 19 and report.rebuilt
     assert "No space left" in caplog.text and "memory" in caplog.text
+
+
+def test_an_index_split_by_an_older_splitter_is_resplit(seeds, tmp_path, embedder):
+    folder = tmp_path / "index"
+    load_or_build(folder, read_seeds(seeds), embedder)
+    records = json.loads((folder / SENTENCES).read_text("utf-8"))
+    last_b = max(i for i, r in enumerate(records) if r["article_id"] == "b")
+    records[last_b]["text"] += " ،"  # as a splitter that kept the separator would have
+    (folder / SENTENCES).write_text(json.dumps(records, ensure_ascii=False), "utf-8")
+    _vouch_for(folder, SENTENCES)
+    corpus, report = load_or_build(folder, read_seeds(seeds), embedder)
+    assert report.rebuilt and "splitting changed for: b" in report.reason
+    assert len(corpus) == 19 and report.embedded == 3
