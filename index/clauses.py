@@ -16,7 +16,8 @@ import numpy as np
 
 from index.embedding import Embedder
 
-_CLAUSE_BREAK = re.compile(r"[،,;؛:]")
+# Punctuation between digits belongs to a number or a time ("3,500", "10:30").
+_CLAUSE_BREAK = re.compile(r"[،;؛]|(?<!\d)[,:]|[,:](?!\d)")
 # Shorter pieces ("يوم الخميس") carry no fact of their own; they join the clause before.
 MIN_CLAUSE_WORDS = 4
 

@@ -12,7 +12,7 @@ import json
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 import numpy as np
 
@@ -57,7 +57,7 @@ EvalFile = list[ContextSet] | list[ArticleQuestion]
 def read_eval_file(path: Path) -> EvalFile:
     """Parse either format, with a one-line error naming the bad line."""
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
+        lines = path.read_text(encoding="utf-8-sig").splitlines()
     except OSError as exc:
         raise EvalFileError(f"cannot read {path}: {exc.strerror or exc}") from exc
     except UnicodeDecodeError as exc:
@@ -94,24 +94,37 @@ def _json_rows(path: Path, lines: list[str]) -> Iterator[dict[str, Any]]:
 
 
 def _context_set(path: Path, number: int, row: dict[str, Any]) -> ContextSet:
-    try:
-        sentences = [str(s) for s in row["sentences"]]
-        questions = [
-            (str(q["question"]), frozenset(int(g) for g in q["gold"])) for q in row["questions"]
-        ]
-    except (KeyError, TypeError, ValueError) as exc:
-        raise EvalFileError(f"{path}:{number}: malformed context set ({exc})") from exc
-    for _, gold in questions:
-        if not gold or not all(0 <= g < len(sentences) for g in gold):
+    sentences, questions = row.get("sentences"), row.get("questions")
+    if not _is_list_of(sentences, str) or not sentences:
+        raise EvalFileError(f"{path}:{number}: 'sentences' must be a non-empty list of strings")
+    if not _is_list_of(questions, dict):
+        raise EvalFileError(f"{path}:{number}: 'questions' must be a list of objects")
+    parsed: list[tuple[str, frozenset[int]]] = []
+    for q in questions:
+        question, gold = q.get("question"), q.get("gold")
+        if not isinstance(question, str) or not question.strip():
+            raise EvalFileError(f"{path}:{number}: every question needs a non-empty 'question'")
+        # bool is an int to Python, and 1.9 would silently become 1: both are typos here.
+        if not _is_list_of(gold, int) or any(isinstance(g, bool) for g in gold) or not gold:
+            raise EvalFileError(f"{path}:{number}: 'gold' must be a non-empty list of integers")
+        if not all(0 <= g < len(sentences) for g in gold):
             raise EvalFileError(f"{path}:{number}: gold sentence index out of range")
-    return ContextSet(str(row.get("context_id", number)), sentences, questions)
+        parsed.append((question, frozenset(gold)))
+    return ContextSet(str(row.get("context_id", number)), sentences, parsed)
 
 
 def _article_question(path: Path, number: int, row: dict[str, Any]) -> ArticleQuestion:
-    gold = row.get("gold_contains", [])
-    if not isinstance(gold, list):
-        raise EvalFileError(f"{path}:{number}: gold_contains must be a list")
-    return ArticleQuestion(str(row["question"]), [str(g) for g in gold])
+    question, gold = row.get("question"), row.get("gold_contains", [])
+    if not isinstance(question, str) or not question.strip():
+        raise EvalFileError(f"{path}:{number}: 'question' must be a non-empty string")
+    # An empty substring is found in every sentence and would count any answer as right.
+    if not _is_list_of(gold, str) or not all(g.strip() for g in gold):
+        raise EvalFileError(f"{path}:{number}: gold_contains must be a list of non-empty strings")
+    return ArticleQuestion(question, list(gold))
+
+
+def _is_list_of(value: object, kind: type) -> TypeGuard[list[Any]]:
+    return isinstance(value, list) and all(isinstance(v, kind) for v in value)
 
 
 Scorer = Callable[[Corpus, str, np.ndarray], np.ndarray]

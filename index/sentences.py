@@ -135,8 +135,10 @@ def _search_limit(text: str, i: int) -> int:
 def _sentence_end(text: str, i: int, in_quote: bool) -> tuple[int | None, bool]:
     """Where a sentence whose terminator is at ``i`` ends, and whether that closes a quote.
 
-    ``None`` means the terminator does not end a sentence (``3.5``, ``U.S``).
+    ``None`` means the terminator does not end a sentence (``3.5``, ``U.S``, ``د. محمد``).
     """
+    if text[i] == "." and _is_initial(text, i):
+        return None, False
     n = len(text)
     j = i + 1
     while j < n and text[j] in TERMINATORS:  # "?!" and "..." stay together
@@ -155,6 +157,18 @@ def _sentence_end(text: str, i: int, in_quote: bool) -> tuple[int | None, bool]:
     if j == n or _is_space(text[j]) or text[j] in ",،":
         return j, False
     return None, False
+
+
+def _is_initial(text: str, i: int) -> bool:
+    """Whether the period at ``i`` closes a one-letter abbreviation: ``د.`` (doctor), ``أ.``.
+
+    Not after a number, where the letter is an era mark ending the sentence
+    ("عام 2015 م.").
+    """
+    if i == 0 or not text[i - 1].isalpha() or (i > 1 and text[i - 2].isalpha()):
+        return False
+    before = text[: i - 1].rstrip()
+    return not before or not before[-1].isdigit()
 
 
 def _is_space(ch: str) -> bool:

@@ -113,12 +113,17 @@ class AnsweringService:
         """
         best = int(order[0])
         picked = [best]
+        sentences = self.corpus.sentences
+        shown = {sentences[best].text}
         for i in order[1:]:
             if len(picked) > self.policy.max_supporting:
                 break
-            if scores[best] - scores[i] <= self.policy.supporting_gap:
+            # A sentence repeated in the article would only say the same thing again.
+            if scores[best] - scores[i] <= self.policy.supporting_gap and (
+                sentences[i].text not in shown
+            ):
                 picked.append(int(i))
-        sentences = self.corpus.sentences
+                shown.add(sentences[i].text)
         rest = picked[1:]
         if rest and all(
             sentences[i].article_id == sentences[best].article_id

@@ -81,3 +81,22 @@ def test_summary_sentences_are_in_article_order_and_from_the_body(service):
     assert len(numbers) == 3 and numbers == sorted(numbers) and 0 not in numbers
     assert summary.article_title == next(iter(service.titles.values()))
     assert len(service.summarize(50)[0].passages) == 10  # capped
+
+
+def test_a_sentence_repeated_in_the_article_is_shown_once(embedder, tmp_path):
+    from index.embedding import ModelSpec
+    from index.service import open_service
+    from tests.conftest import MODELS_DIR
+
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    repeated = "أعلنت وزارة الدفاع أن الطيران نفذ 510 طلعات جوية في سوريا."
+    (seeds / "wire.txt").write_text(
+        f"خبر منقول مرتين\n{repeated} وقالت الوزارة إن الضربات مستمرة. {repeated}", "utf-8"
+    )
+    service, _ = open_service(
+        seeds, tmp_path / "index", ModelSpec(models_dir=MODELS_DIR), embedder=embedder
+    )
+    answer = service.ask("كم طلعة جوية نفذ الطيران؟")
+    texts = [p.text for p in answer.passages]
+    assert answer.status is Status.ANSWERED and texts.count(repeated) == 1
