@@ -39,6 +39,7 @@ _INLINE_TAG = re.compile(
     r"span|strike|strong|sub|sup|time|tt|u|var)(?:\s[^<>]*)?/?>",
     re.I,
 )
+_HEADLINE = re.compile(r"<h1[\s>/]", re.I)
 _CHARACTER_REFERENCE = re.compile(
     r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});"
 )
@@ -60,7 +61,12 @@ def html_to_text(markup: str) -> str:
     parser = _TextExtractor(markup)
     parser.feed(markup)
     parser.close()
-    lines = (" ".join(line.split()) for line in "".join(parser.parts).split("\n"))
+    lines = [" ".join(line.split()) for line in "".join(parser.parts).split("\n")]
+    # A page's headline is its <h1>; without one, the <title> in the head names it
+    # better than whatever paragraph happens to come first.
+    page_title = " ".join(parser.page_title.split())
+    if page_title and not _HEADLINE.search(markup):
+        lines.insert(0, page_title)
     return "\n".join(line for line in lines if line)
 
 
@@ -78,6 +84,7 @@ class _TextExtractor(HTMLParser):
     def __init__(self, markup: str) -> None:
         super().__init__(convert_charrefs=True)
         self.parts: list[str] = []
+        self.page_title = ""
         self._markup = markup
         self._line_starts = [0, *(m.end() for m in re.finditer("\n", markup))]
         self._open: list[str] = []
@@ -107,6 +114,8 @@ class _TextExtractor(HTMLParser):
         self._close(tag)
 
     def handle_data(self, data: str) -> None:
+        if self._open[-1:] == ["title"] and self._skipped_at is not None:  # in the head
+            self.page_title += data
         if self._skipped_at is None:
             self.parts.append(data.replace("\n", " "))
 

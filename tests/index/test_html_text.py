@@ -82,3 +82,19 @@ def test_skipped_element_ends_with_its_parent():
         "<noscript>رسالة</noscript><p>الجملة الثانية.</p></body>"
     )
     assert html_to_text(markup) == "عنوان\nالجملة الأولى.\nالجملة الثانية."
+
+
+def test_the_page_title_names_a_page_without_a_headline():
+    page = (
+        "<html><head><title>روسيا تعرض وقف النار</title></head>"
+        "<body><p>الجملة الأولى.</p><p>الثانية.</p></body></html>"
+    )
+    assert html_to_text(page) == "روسيا تعرض وقف النار\nالجملة الأولى.\nالثانية."
+
+
+def test_a_headline_wins_over_the_page_title():
+    page = (
+        "<html><head><title>موقع الأخبار | روسيا</title></head>"
+        "<body><h1>روسيا تعرض وقف النار</h1><p>الجملة الأولى.</p></body></html>"
+    )
+    assert html_to_text(page) == "روسيا تعرض وقف النار\nالجملة الأولى."
