@@ -7,14 +7,17 @@ commands that need them, so ``article-bot --help`` answers at once.
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import logging
+import os
+import signal
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot import texts
+from bot.arguments import build_parser
 from index.errors import ArticleBotError
 
 if TYPE_CHECKING:
@@ -25,68 +28,16 @@ log = logging.getLogger("article_bot")
 
 EXIT_ERROR = 2
 EXIT_INTERRUPTED = 130
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="article-bot",
-        description="Answer questions, in Arabic, about Arabic news articles.",
-    )
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-
-    sub.add_parser("build", help="build or refresh the sentence index")
-
-    ask = sub.add_parser("ask", help="answer questions (arguments, or one per line on stdin)")
-    ask.add_argument("questions", nargs="*", metavar="QUESTION")
-    ask.add_argument("--json", action="store_true", help="one JSON object per question")
-    ask.add_argument("-k", type=_positive_int, default=3, help="answers per question (default 3)")
-
-    sub.add_parser("chat", help="interactive console chat")
-    sub.add_parser("start", help="the Telegram bot when a token is set, otherwise the console chat")
-
-    summary = sub.add_parser("summary", help="extractive summary of each article")
-    summary.add_argument("-n", type=_positive_int, default=None, help="sentences (default 3)")
-
-    ev = sub.add_parser("eval", help="retrieval quality on an evaluation file")
-    ev.add_argument("file", type=Path, metavar="FILE.jsonl")
-    ev.add_argument("--method", choices=["dense", "bm25", "fusion", "hybrid"], default="hybrid")
-    ev.add_argument("--json", action="store_true", help="print one JSON object")
-
-    tune = sub.add_parser(
-        "finetune",
-        help="fine-tune the embedding model on a training file of context sets (slow, CPU)",
-    )
-    tune.add_argument("file", type=Path, metavar="TRAIN.jsonl")
-    tune.add_argument(
-        "--out", type=Path, help="model folder to write (default: <models dir>/tuned-<file name>)"
-    )
-    tune.add_argument(
-        "--dev-fraction",
-        type=float,
-        default=0.3,
-        help="share of articles held out to calibrate and score the result (default 0.3)",
-    )
-    tune.add_argument("--epochs", type=_positive_int, default=2)
-    tune.add_argument("--negatives", type=int, default=3, help="hard negatives per question")
-    tune.add_argument("--learning-rate", type=float, default=5e-5)
-    tune.add_argument("--batch-size", type=_positive_int, default=16)
-    tune.add_argument("--overwrite", action="store_true", help="replace an existing --out folder")
-
-    run = sub.add_parser("run", help="run the Telegram bot (long polling or webhook)")
-    run.add_argument("--webhook", metavar="URL", help="public HTTPS URL for webhook mode")
-    run.add_argument("--listen", default="0.0.0.0", help="webhook listen address")
-    run.add_argument("--port", type=_positive_int, default=8443, help="webhook listen port")
-    return parser
-
-
-def _positive_int(value: str) -> int:
-    try:
-        number = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number") from None
-    if number < 1:
-        raise argparse.ArgumentTypeError("must be at least 1")
-    return number
+EXIT_BROKEN_PIPE = 128 + signal.SIGPIPE  # what the shell reports for a reader that left early
+# Loggers that must stay quieter than LOG_LEVEL=DEBUG: python-telegram-bot logs whole updates
+# (question text, names) at DEBUG, httpx and httpcore log request URLs (which contain the
+# token), and faiss reports which CPU build it loaded.
+_LOGGER_FLOORS = {
+    "telegram": logging.INFO,
+    "httpx": logging.WARNING,
+    "httpcore": logging.WARNING,
+    "faiss.loader": logging.WARNING,
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -100,23 +51,63 @@ def main(argv: Sequence[str] | None = None) -> int:
             if args.command == "chat":
                 print(texts.CONSOLE_NO_TOKEN, file=sys.stderr)
         _configure_logging(settings.log_level, quiet=args.command in {"ask", "chat", "summary"})
-        return _dispatch(args, settings)
+        status = _dispatch(args, settings)
+        sys.stdout.flush()  # a reader that left early is noticed here, not at exit
+        return status
     except ArticleBotError as exc:
         print(f"article-bot: error: {exc}", file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED
+    except BrokenPipeError:  # `article-bot ask ... | head`: the reader has all it wanted
+        _discard_stdout()
+        return EXIT_BROKEN_PIPE
+    except OSError as exc:  # a file or folder that cannot be used, e.g. DATA_DIR is a file
+        print(f"article-bot: error: {_os_problem(exc)}", file=sys.stderr)
+        return EXIT_ERROR
+
+
+def _os_problem(error: OSError) -> str:
+    """One line naming the path and what is wrong with it."""
+    reason = error.strerror or str(error)
+    return f"cannot use {error.filename}: {reason}" if error.filename else reason
+
+
+def _discard_stdout() -> None:
+    """Send further output to the null device, so Python's own flush at exit stays quiet."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # no file descriptor behind stdout (captured output)
+        pass
 
 
 def _configure_logging(level: str, *, quiet: bool) -> None:
+    threshold: int = logging.getLevelNamesMapping()[level]
+    if quiet and threshold > logging.DEBUG:
+        threshold = logging.WARNING
     logging.basicConfig(
-        level=logging.WARNING if quiet and level != "DEBUG" else level,
+        level=threshold,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
-    # httpx logs every request URL, and Bot API URLs contain the token.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    logging.getLogger("httpcore").setLevel(logging.WARNING)
+    for name, floor in _LOGGER_FLOORS.items():
+        logging.getLogger(name).setLevel(max(floor, threshold))
+
+
+def _replace_undecodable_input() -> None:
+    """Read bytes that are not UTF-8 on standard input as U+FFFD.
+
+    Otherwise Python either raises on them or, in UTF-8 mode, hands on lone surrogates that
+    the tokenizer refuses, and one bad line would cost the whole batch its answers.
+    """
+    if isinstance(sys.stdin, io.TextIOWrapper):
+        sys.stdin.reconfigure(errors="replace")
+
+
+def _from_argv(argument: str) -> str:
+    """A command-line argument with bytes that are not UTF-8 read as U+FFFD (see above)."""
+    return os.fsencode(argument).decode("utf-8", "replace")
 
 
 def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
@@ -141,6 +132,7 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     from bot.console import run_chat
 
+    _replace_undecodable_input()
     run_chat(service, summary_sentences=settings.summary_sentences)
     return 0
 
@@ -168,19 +160,22 @@ def _open(settings: Settings, *, progress: bool) -> AnsweringService:
 def _ask(service: AnsweringService, args: argparse.Namespace) -> int:
     from bot.plain import render_answer
 
-    questions = list(args.questions) or [
-        line for line in sys.stdin.read().splitlines() if line.strip()
-    ]
+    if args.questions:
+        questions = [_from_argv(q) for q in args.questions]
+    else:
+        _replace_undecodable_input()
+        questions = [line for line in sys.stdin.read().splitlines() if line.strip()]
     if not questions:
         print(
             "article-bot: error: no question given (pass it as an argument or on stdin)",
             file=sys.stderr,
         )
         return EXIT_ERROR
-    for answer in service.ask_many(questions, k=max(args.k, 3)):
+    answers = service.ask_many(questions, k=max(args.k, 3))
+    for question, answer in zip(questions, answers, strict=True):
         if args.json:
             record = {
-                "question": answer.question,
+                "question": question,  # as asked: the service shortens refused ones
                 "answered": answer.answered,
                 "answers": [
                     {
@@ -194,8 +189,12 @@ def _ask(service: AnsweringService, args: argparse.Namespace) -> int:
             }
             print(json.dumps(record, ensure_ascii=False), flush=True)
         else:
-            print(render_answer(answer, max_question_chars=service.policy.max_question_chars))
-            print()
+            text = render_answer(
+                answer,
+                max_question_chars=service.policy.max_question_chars,
+                max_sentences=args.k,
+            )
+            print(text, end="\n\n", flush=True)
     return 0
 
 
@@ -214,6 +213,7 @@ def _eval(args: argparse.Namespace, settings: Settings) -> int:
     data = read_eval_file(args.file)
     method = Method(args.method)
     if data and isinstance(data[0], ArticleQuestion):
+        method = Method.HYBRID  # what the answering service ranks with, whatever --method says
         service = _open(settings, progress=False)
         result = evaluate_article_questions(data, service)  # type: ignore[arg-type]
     else:

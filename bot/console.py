@@ -5,12 +5,13 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable
 
-from bot import texts
+from bot import commands, texts
 from bot.plain import render_answer, render_summary
 from index.service import AnsweringService
 
 PROMPT = "سؤالك> "
-QUIT_COMMANDS = frozenset({"/quit", "/exit", "/q"})
+QUIT_COMMANDS = frozenset({"quit", "exit", "q"})
+HELP_COMMANDS = frozenset({"help", "start"})
 
 
 def run_chat(
@@ -42,14 +43,16 @@ def chat_reply(service: AnsweringService, line: str, *, summary_sentences: int) 
     text = line.strip()
     if not text:
         return ""
-    command, _, argument = text.partition(" ")
-    command = command.lower()
+    command = commands.command_name(text)
+    if command is None:
+        answer = service.ask(text)
+        return render_answer(answer, max_question_chars=service.policy.max_question_chars)
     if command in QUIT_COMMANDS:
         return None
-    if command == "/help":
+    if command in HELP_COMMANDS:
         return texts.CONSOLE_HELP
-    if command == "/summary":
-        n = int(argument) if argument.strip().isdigit() else summary_sentences
+    if command == "summary":
+        n = commands.summary_sentences(" ".join(text.split()[1:])) or summary_sentences
         return "\n\n".join(render_summary(s) for s in service.summarize(n))
-    answer = service.ask(text)
-    return render_answer(answer, max_question_chars=service.policy.max_question_chars)
+    # As in the bot, a command it does not know is not a question: it gets the help.
+    return f"{texts.UNKNOWN_COMMAND.format(command=text.split()[0])}\n{texts.CONSOLE_HELP}"

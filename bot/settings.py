@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -19,6 +20,13 @@ from index.errors import ArticleBotError
 DEFAULT_TELEGRAM_BASE_URL = "https://api.telegram.org/bot"
 _DURATION = re.compile(r"^\s*(\d+)\s*([smhd]?)\s*$")
 _UNIT_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
+# Past this the scheduler's date arithmetic overflows; nobody means "every two years".
+MAX_SUMMARY_INTERVAL_DAYS = 366
+MAX_SUMMARY_INTERVAL = MAX_SUMMARY_INTERVAL_DAYS * _UNIT_SECONDS["d"]
+# What @BotFather hands out: the bot's id, a colon, then the secret part.
+_TOKEN = re.compile(r"\d+:[A-Za-z0-9_-]+")
+# What Telegram accepts as a webhook secret_token.
+_WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
 
 
 class SettingsError(ArticleBotError):
@@ -49,7 +57,9 @@ class Settings(BaseSettings):
     questions_per_minute: int = Field(default=12, ge=1, le=600)
     summary_sentences: int = Field(default=3, ge=1, le=10)
     summary_chat_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
-    summary_interval: int = Field(default=0, ge=0, description="seconds; 0 disables")
+    summary_interval: int = Field(
+        default=0, ge=0, le=MAX_SUMMARY_INTERVAL, description="seconds; 0 disables"
+    )
     admin_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
     webhook_secret: SecretStr | None = None
 
@@ -63,18 +73,62 @@ class Settings(BaseSettings):
     @field_validator("summary_interval", mode="before")
     @classmethod
     def _parse_duration(cls, value: object) -> object:
-        """Accept ``3600``, ``90m``, ``6h`` or ``1d``."""
+        """Accept ``3600``, ``90m``, ``6h`` or ``1d``, up to a year."""
         if isinstance(value, str):
             match = _DURATION.match(value)
             if not match:
                 raise ValueError("use seconds or a number with s, m, h or d (e.g. 6h)")
-            return int(match.group(1)) * _UNIT_SECONDS[match.group(2)]
+            digits = match.group(1).lstrip("0") or "0"
+            if len(digits) > len(str(MAX_SUMMARY_INTERVAL)):  # int() refuses 5,000 digits
+                raise ValueError(f"at most {MAX_SUMMARY_INTERVAL_DAYS}d")
+            value = int(digits) * _UNIT_SECONDS[match.group(2)]
+        if isinstance(value, int) and value > MAX_SUMMARY_INTERVAL:
+            raise ValueError(f"at most {MAX_SUMMARY_INTERVAL_DAYS}d")
         return value
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper_case_level(cls, value: object) -> object:
+        return value.strip().upper() if isinstance(value, str) else value
 
     @field_validator("telegram_bot_token", "webhook_secret", "models_dir_override", mode="before")
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
-        return None if isinstance(value, str) and not value.strip() else value
+        """Strip what editors and ``echo`` add around a pasted value (a newline breaks URLs)."""
+        if isinstance(value, str):
+            return value.strip() or None
+        return value
+
+    @field_validator("telegram_bot_token")
+    @classmethod
+    def _token_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        # The message never repeats the value: it is a secret.
+        if value is not None and not _TOKEN.fullmatch(value.get_secret_value()):
+            raise ValueError(
+                "not a bot token from @BotFather (digits, a colon, then letters, digits, _ or -)"
+            )
+        return value
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _secret_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not _WEBHOOK_SECRET.fullmatch(value.get_secret_value()):
+            raise ValueError("use 1 to 256 characters: letters A-Z and a-z, digits, _ and -")
+        return value
+
+    @field_validator("telegram_base_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        value = value.strip()
+        try:
+            parts = urlsplit(value)
+            valid = parts.scheme in ("http", "https") and bool(parts.hostname)
+            _ = parts.port  # raises for a port that is not a number
+        except ValueError:
+            valid = False
+        if not valid or any(ch.isspace() for ch in value):
+            raise ValueError("use an http:// or https:// URL, e.g. " + DEFAULT_TELEGRAM_BASE_URL)
+        return value
 
     @property
     def index_dir(self) -> Path:
@@ -98,6 +152,11 @@ def load_settings(**overrides: object) -> Settings:
     """Build the settings once at start-up, turning validation errors into one clear message."""
     try:
         return Settings(**overrides)  # type: ignore[arg-type]
+    except UnicodeDecodeError as exc:  # .env is read as UTF-8
+        raise SettingsError(
+            f"cannot read .env: it is not UTF-8 text (byte {exc.object[exc.start]:#04x} "
+            f"at position {exc.start}); save it as UTF-8"
+        ) from None
     except ValidationError as exc:
         problems = "; ".join(
             f"{'.'.join(str(p) for p in err['loc']).upper() or 'settings'}: {err['msg']}"

@@ -15,6 +15,7 @@ NOT_ALLOWED = "هذا الأمر للمشرفين فقط."
 POSTED = "نُشر الملخص في {count} محادثة."
 NOTHING_TO_POST = "لم تُضبط أي محادثة لنشر الملخص (SUMMARY_CHAT_IDS)."
 ASK_USAGE = "اكتب السؤال بعد الأمر، مثل: /ask ماذا حدث؟"
+UNKNOWN_COMMAND = "لا أعرف الأمر {command}."
 
 SENTENCE_LABEL = "الجملة {number}"
 TITLE_LABEL = "العنوان"
@@ -47,7 +48,7 @@ def help_text(titles: list[str], *, bot_username: str | None = None) -> str:
         "اكتب سؤالك مباشرة، مثل: ماذا حدث؟ ومن أعلن ذلك؟\n"
         "في المجموعات: /ask ثم السؤال، أو رُدّ على رسالتي.\n\n"
         "الأوامر:\n"
-        "/summary [عدد الجمل] — ملخص المقال\n"
+        "/summary [عدد الجمل] — ملخص المقال (حتى 10 جمل)\n"
         "/ask سؤال — سؤال في مجموعة\n"
         "/help — هذه الرسالة"
         f"{inline}"
@@ -56,7 +57,7 @@ def help_text(titles: list[str], *, bot_username: str | None = None) -> str:
 
 CONSOLE_HELP = (
     "اكتب سؤالك عن المقال واضغط Enter.\n"
-    "/summary [n]  ملخص من n جمل\n"
+    "/summary [n]  ملخص من n جمل (حتى 10)\n"
     "/help         هذه المساعدة\n"
     "/quit         خروج"
 )
@@ -65,10 +66,10 @@ CONSOLE_NO_TOKEN = (
     "(see .env.example)."
 )
 RUN_NO_TOKEN = (
-    "article-bot: TELEGRAM_BOT_TOKEN is not set; put the token from @BotFather in .env "
+    "article-bot: error: TELEGRAM_BOT_TOKEN is not set; put the token from @BotFather in .env "
     "(see .env.example), or use `article-bot chat` to ask questions in the terminal."
 )
 RUN_BAD_TOKEN = (
-    "article-bot: the Bot API rejected TELEGRAM_BOT_TOKEN; check it with @BotFather "
+    "article-bot: error: the Bot API rejected TELEGRAM_BOT_TOKEN; check it with @BotFather "
     "(see .env.example)."
 )

@@ -13,12 +13,13 @@ import time
 from telegram import Update
 from telegram.ext import BaseHandler, ContextTypes, MessageHandler, filters
 
-from bot.telegram.replies import requested_sentences, send_parts, summary_text
+from bot.commands import summary_sentences
+from bot.telegram.replies import send_parts, summary_text
 
 log = logging.getLogger(__name__)
 
 SUMMARY_POST = filters.UpdateType.CHANNEL_POST & filters.Regex(
-    r"^/summary(?:@(?P<bot>[A-Za-z0-9_]+))?(?:\s+(?P<n>\d+))?\s*$"
+    r"^/summary(?:@(?P<bot>[A-Za-z0-9_]+))?(?:\s+(?P<n>\S+))?\s*$"
 )
 
 
@@ -31,7 +32,7 @@ async def on_summary_post(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     if addressed and addressed.lower() != (context.bot.username or "").lower():
         return  # /summary@another_bot
     started = time.perf_counter()
-    n = requested_sentences([match.group("n") or ""])
+    n = summary_sentences(match.group("n"))
     sent = await send_parts(context.bot, post.chat_id, await summary_text(context, n))
     log.info(
         "summary chat=channel parts=%d ms=%.0f", len(sent), (time.perf_counter() - started) * 1000

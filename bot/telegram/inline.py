@@ -20,6 +20,7 @@ from bot.plain import sentence_label
 from bot.telegram import state
 from bot.telegram.html import plain_html, render_passages, render_summary, sentence_start
 from bot.telegram.ratelimit import Verdict
+from bot.telegram.split import truncate_html
 from index.answer import Answer, Summary
 
 log = logging.getLogger(__name__)
@@ -29,6 +30,14 @@ MAX_RESULTS = 5
 CACHE_SECONDS = 300
 # Inline queries arrive per keystroke (debounced by the client): allow more than questions.
 INLINE_QUERIES_PER_QUESTION = 5
+
+
+def message_content(text: str) -> InputTextMessageContent:
+    """What a result sends: one message, so a long sentence or summary is cut, not split.
+
+    Telegram rejects the whole answer to the query when any result's text is too long.
+    """
+    return InputTextMessageContent(truncate_html(text))
 
 
 def answer_results(answer: Answer, *, max_question_chars: int) -> list[InlineQueryResultArticle]:
@@ -41,7 +50,7 @@ def answer_results(answer: Answer, *, max_question_chars: int) -> list[InlineQue
                 id="none",
                 title=first_line,
                 description=message[len(first_line) :].strip() or None,
-                input_message_content=InputTextMessageContent(plain_html(message)),
+                input_message_content=message_content(plain_html(message)),
             )
         ]
     return [
@@ -49,7 +58,7 @@ def answer_results(answer: Answer, *, max_question_chars: int) -> list[InlineQue
             id=f"s{i}",
             title=sentence_start(passage.text),
             description=f"{sentence_label(passage)} · {passage.article_title}",
-            input_message_content=InputTextMessageContent(render_passages([passage], answer.terms)),
+            input_message_content=message_content(render_passages([passage], answer.terms)),
         )
         for i, passage in enumerate(answer.ranked[:MAX_RESULTS])
     ]
@@ -61,7 +70,7 @@ def summary_results(summaries: list[Summary]) -> list[InlineQueryResultArticle]:
             id=f"summary{i}",
             title=texts.SUMMARY_HEADING.format(title=summary.article_title),
             description=sentence_start(summary.passages[0].text) if summary.passages else None,
-            input_message_content=InputTextMessageContent(render_summary(summary)),
+            input_message_content=message_content(render_summary(summary)),
         )
         for i, summary in enumerate(summaries[:MAX_RESULTS])
     ]

@@ -21,7 +21,14 @@ QUESTION = (
     & ~filters.COMMAND
     & ~filters.VIA_BOT  # an inline answer sent back to the bot is not a question
 )
-NON_TEXT = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE & ~filters.TEXT
+# Service messages (a pinned message, a new auto-delete timer) are not something a person
+# sent the bot: they get no reply.
+NON_TEXT = (
+    filters.ChatType.PRIVATE
+    & filters.UpdateType.MESSAGE
+    & ~filters.TEXT
+    & ~filters.StatusUpdate.ALL
+)
 UNKNOWN_COMMAND = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE & filters.COMMAND
 
 

@@ -11,7 +11,6 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Sequence
 
 from telegram import Bot, InlineKeyboardMarkup, Message, ReplyParameters
 from telegram.constants import ChatAction, ChatType
@@ -81,14 +80,25 @@ def quotes_in(message: Message) -> bool:
     return message.chat.type != ChatType.PRIVATE
 
 
+def asker_id(message: Message) -> int:
+    """Whose question limit ``message`` counts against.
+
+    Anonymous group admins and people posting as a channel all arrive ``from`` the same
+    placeholder bot users (GroupAnonymousBot, Channel_Bot), in every group; the chat they
+    speak for (``sender_chat``) is what tells them apart.
+    """
+    if message.sender_chat is not None:
+        return message.sender_chat.id
+    return message.from_user.id if message.from_user else message.chat_id
+
+
 async def answer_question(
     message: Message, question: str, context: ContextTypes.DEFAULT_TYPE
 ) -> None:
     """Rate-limit, answer and reply; logs chat type, status and latency, never the question."""
     started = time.perf_counter()
     quote = quotes_in(message)
-    user_id = message.from_user.id if message.from_user else message.chat_id
-    verdict = state.question_limiter(context).check(user_id)
+    verdict = state.question_limiter(context).check(asker_id(message))
     if verdict is not Verdict.ALLOW:
         if verdict is Verdict.WARN:
             await reply(message, plain_html(texts.RATE_LIMITED), quote=quote)
@@ -110,13 +120,6 @@ async def answer_question(
         len(sent),
         (time.perf_counter() - started) * 1000,
     )
-
-
-def requested_sentences(args: Sequence[str] | None) -> int | None:
-    """``/summary 5`` asks for 5 sentences; None (the configured default) for anything else."""
-    if args and args[0].isdigit() and int(args[0]) > 0:
-        return int(args[0])
-    return None
 
 
 async def summary_text(context: ContextTypes.DEFAULT_TYPE, n: int | None = None) -> str:

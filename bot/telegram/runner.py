@@ -9,8 +9,10 @@ all that is printed.
 
 from __future__ import annotations
 
+import errno
 import logging
 import secrets
+import socket
 import sys
 from typing import Any
 from urllib.parse import urlsplit
@@ -23,6 +25,11 @@ log = logging.getLogger(__name__)
 
 EXIT_OK = 0
 EXIT_ERROR = 2
+# python-telegram-bot's network retry loop logs to this logger; its start-up runs are named
+# "Bootstrap …" (initialize, deleteWebhook, setWebhook).
+_PTB_RETRY_LOGGER = "telegram.ext"
+_BOOTSTRAP_PREFIX = "Network Retry Loop (Bootstrap"
+_LISTEN_ERRNOS = frozenset({errno.EADDRINUSE, errno.EADDRNOTAVAIL, errno.EACCES})
 
 
 def webhook_options(settings: Settings, url: str, listen: str, port: int) -> dict[str, Any]:
@@ -61,13 +68,14 @@ def run_bot(
     secrets_to_hide = [settings.telegram_bot_token.get_secret_value()]
     if settings.webhook_secret is not None:
         secrets_to_hide.append(settings.webhook_secret.get_secret_value())
-    protect_token(*secrets_to_hide)
-    from telegram.error import InvalidToken
+    token_filter = protect_token(*secrets_to_hide)
+    quiet_start_up_tracebacks()
+    from telegram.error import InvalidToken, TelegramError
 
     from bot.telegram.app import ALLOWED_UPDATES, build_application
 
-    application = build_application(settings)
     try:
+        application = build_application(settings)
         if webhook_url:
             options = webhook_options(settings, webhook_url, listen, port)
             protect_token(options["secret_token"])
@@ -79,4 +87,50 @@ def run_bot(
     except InvalidToken:  # its message contains the token: print ours instead
         print(texts.RUN_BAD_TOKEN, file=sys.stderr)
         return EXIT_ERROR
+    except TelegramError as exc:
+        problem = _start_up_problem(exc, settings.telegram_base_url)
+        print(f"article-bot: error: {token_filter.redact(problem)}", file=sys.stderr)
+        return EXIT_ERROR
+    except OSError as exc:
+        if webhook_url is None or not _is_listen_error(exc):
+            raise  # not about the network: the command line reports it with its path
+        problem = f"cannot listen on {listen}:{port}: {exc.strerror or exc}"
+        print(f"article-bot: error: {problem}", file=sys.stderr)
+        return EXIT_ERROR
     return EXIT_OK
+
+
+def _start_up_problem(error: Exception, base_url: str) -> str:
+    """One line on why the Bot API did not let the bot start (the token is masked later)."""
+    from telegram.error import BadRequest, NetworkError
+
+    detail = getattr(error, "message", None) or str(error)
+    # BadRequest is a NetworkError in python-telegram-bot, but the server did answer.
+    if isinstance(error, NetworkError) and not isinstance(error, BadRequest):
+        return f"cannot reach the Bot API at {base_url} ({detail}); check TELEGRAM_BASE_URL"
+    return f"the Bot API refused to start the bot: {detail}"
+
+
+def _is_listen_error(error: OSError) -> bool:
+    """Errors from binding the webhook's address: unknown host, address in use, no permission."""
+    return isinstance(error, socket.gaierror) or error.errno in _LISTEN_ERRNOS
+
+
+class _StartUpTraceback(logging.Filter):
+    """Passes everything but the error records of python-telegram-bot's start-up runs."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        failed = record.levelno >= logging.ERROR
+        return not (failed and record.getMessage().startswith(_BOOTSTRAP_PREFIX))
+
+
+def quiet_start_up_tracebacks() -> None:
+    """Drop python-telegram-bot's own traceback of a failed start.
+
+    When start-up fails (a rejected token, an unreachable server, a refused webhook) the
+    library logs the whole traceback and then raises the same error, which :func:`run_bot`
+    reports in one line; the traceback would only bury that line.
+    """
+    logger = logging.getLogger(_PTB_RETRY_LOGGER)
+    if not any(isinstance(f, _StartUpTraceback) for f in logger.filters):
+        logger.addFilter(_StartUpTraceback())

@@ -20,6 +20,8 @@ SAFE_MAX_CHARS = 4000
 _CHAR_REF = re.compile(r"&(?:#\d{1,7}|#[xX][0-9A-Fa-f]{1,6}|[A-Za-z]{2,8});")
 _TAG_NAME = re.compile(r"</?\s*([A-Za-z][A-Za-z0-9-]*)")
 _SENTENCE_END = frozenset(".!?؟…؛")
+# truncate_html gives up looking for a space after this many visible units.
+_WORD_BACKTRACK = 40
 
 
 def utf16_len(text: str) -> int:
@@ -39,6 +41,7 @@ def telegram_length(source: str) -> int:
 @dataclass(frozen=True, slots=True)
 class _Scan:
     cum: list[int]  # visible UTF-16 units in source[:i]
+    boundary: list[bool]  # i is between characters, tags and references, not inside one
     safe: list[bool]  # a cut at i is outside every tag and character reference
     open_tags: list[tuple[tuple[str, str], ...]]  # (name, opening tag) still open at i
 
@@ -46,12 +49,13 @@ class _Scan:
 def _scan(source: str) -> _Scan:
     n = len(source)
     cum = [0] * (n + 1)
+    boundary = [False] * (n + 1)
     safe = [False] * (n + 1)
     open_tags: list[tuple[tuple[str, str], ...]] = [()] * (n + 1)
     stack: list[tuple[str, str]] = []
     units = 0
     i = 0
-    safe[0] = True
+    boundary[0] = safe[0] = True
     while i < n:
         ch = source[i]
         start = i
@@ -73,9 +77,10 @@ def _scan(source: str) -> _Scan:
         for j in range(start + 1, i):
             cum[j] = cum[start]
         cum[i] = units
+        boundary[i] = True
         safe[i] = not stack
         open_tags[i] = tuple(stack)
-    return _Scan(cum, safe, open_tags)
+    return _Scan(cum, boundary, safe, open_tags)
 
 
 def _cut_rank(source: str, i: int) -> int:
@@ -157,3 +162,30 @@ def _best_cut(source: str, scan: _Scan, start: int, limit: int) -> int:
     ):
         furthest -= 1
     return furthest
+
+
+def truncate_html(source: str, limit: int = SAFE_MAX_CHARS, ellipsis: str = "…") -> str:
+    """``source`` cut to at most ``limit`` visible UTF-16 units, ending in ``ellipsis``.
+
+    For texts that must fit in one message (inline results cannot be split). The cut is
+    made between characters, never inside a tag or a character reference, preferably at a
+    space; tags still open there are closed, so the result is valid HTML.
+
+    Example:
+        >>> truncate_html("<b>أ ب ج</b> &amp; د", limit=5)
+        '<b>أ ب</b>…'
+    """
+    if telegram_length(source) <= limit:
+        return source
+    scan = _scan(source)
+    budget = limit - utf16_len(ellipsis)
+    cut = max(i for i in range(len(source) + 1) if scan.boundary[i] and scan.cum[i] <= budget)
+    # Back up to a space unless that throws away more than a few words.
+    for i in range(cut, 0, -1):
+        if scan.cum[cut] - scan.cum[i] > _WORD_BACKTRACK:
+            break
+        if scan.boundary[i] and (source[i - 1].isspace() or source[i : i + 1].isspace()):
+            cut = i
+            break
+    closing = "".join(f"</{name}>" for name, _ in reversed(scan.open_tags[cut]))
+    return source[:cut].rstrip() + closing + ellipsis

@@ -8,7 +8,8 @@ import time
 from telegram import Update
 from telegram.ext import BaseHandler, CommandHandler, ContextTypes
 
-from bot.telegram.replies import quotes_in, reply, requested_sentences, summary_text
+from bot.commands import summary_sentences
+from bot.telegram.replies import quotes_in, reply, summary_text
 
 log = logging.getLogger(__name__)
 
@@ -18,7 +19,7 @@ async def on_summary(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     if message is None:
         return
     started = time.perf_counter()
-    n = requested_sentences(context.args)
+    n = summary_sentences(" ".join(context.args or ()))
     sent = await reply(message, await summary_text(context, n), quote=quotes_in(message))
     log.info(
         "summary chat=%s parts=%d ms=%.0f",

@@ -1662,7 +1662,21 @@ class FakeBotAPI:
             ids = [str(r.get("id")) for r in results if isinstance(r, dict)]
             if len(ids) != len(set(ids)):
                 raise ApiError(400, "Bad Request: RESULT_ID_DUPLICATE")
+            for result in results:
+                content = result.get("input_message_content") if isinstance(result, dict) else None
+                if isinstance(content, dict) and "message_text" in content:
+                    self._check_inline_text(content)
         return True
+
+    def _check_inline_text(self, content: JSONDict) -> None:
+        """An inline result's message is checked like sendMessage text (one bad one fails all)."""
+        text = str(content["message_text"])
+        if str(content.get("parse_mode") or "").lower() == "html":
+            text, _ = parse_html(text)
+        if not text.strip():
+            raise ApiError(400, "Bad Request: MESSAGE_EMPTY")
+        if utf16_len(text) > _MAX_TEXT_UTF16:
+            raise ApiError(400, "Bad Request: MESSAGE_TOO_LONG")
 
     @staticmethod
     def _commands_key(params: JSONDict) -> tuple[str, str]:

@@ -43,3 +43,11 @@ async def test_other_channel_posts_are_ignored(fake_api: FakeBotAPI, service):
         await fake_api.wait_for("getUpdates", count=len(fake_api.calls("getUpdates")) + 1)
     assert visible(sent).count("[الجملة") == 1
     assert len(fake_api.sent_messages()) == 1
+
+
+async def test_summary_post_with_a_number_it_cannot_read_gets_the_default(
+    fake_api: FakeBotAPI, service
+):
+    async with running_bot(fake_api, service):
+        (sent,) = await replies(fake_api, fake_api.channel_post("/summary ²"))
+    assert visible(sent).count("[الجملة") == 3

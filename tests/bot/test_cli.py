@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from bot import texts
 from bot.cli import main
 from tests.conftest import MODELS_DIR, REPO_ROOT
 
@@ -211,3 +212,153 @@ def test_ask_json_subprocess_reads_stdin(workdir):
     records = [json.loads(line) for line in result.stdout.splitlines()]
     assert [r["answered"] for r in records] == [True, False]
     assert "جون كيري" in records[0]["answers"][0]["text"]
+
+
+def test_data_dir_that_is_a_file_gives_one_line(workdir, capsys, monkeypatch):
+    not_a_folder = workdir / "data-file"
+    not_a_folder.write_text("", "utf-8")
+    monkeypatch.setenv("DATA_DIR", str(not_a_folder))
+    assert main(["summary"]) == 2
+    line = _error_line(capsys)
+    assert line.startswith("article-bot: error:") and str(not_a_folder) in line
+
+
+def test_env_file_that_is_not_utf8_gives_one_line(workdir, capsys):
+    (workdir / ".env").write_bytes(b"X=caf\xe9\n")
+    assert main(["summary"]) == 2
+    line = _error_line(capsys)
+    assert line.startswith("article-bot: error:") and ".env" in line and "UTF-8" in line
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("SUMMARY_INTERVAL", "999999999999d", "at most 366d"),
+        ("SUMMARY_INTERVAL", "100000000d", "at most 366d"),
+        ("SUMMARY_INTERVAL", "9" * 5000, "at most 366d"),
+        ("TELEGRAM_BASE_URL", "127.0.0.1:9/bot", "http:// or https://"),
+        ("WEBHOOK_SECRET", "not secret!", "1 to 256 characters"),
+        ("WEBHOOK_SECRET", "x" * 257, "1 to 256 characters"),
+        ("TELEGRAM_BOT_TOKEN", "123 456:ABC", "not a bot token"),
+    ],
+)
+def test_settings_out_of_range_give_one_line(workdir, capsys, monkeypatch, name, value, message):
+    monkeypatch.setenv(name, value)
+    assert main(["summary"]) == 2
+    line = _error_line(capsys)
+    assert name in line and message in line
+    assert value not in line  # a token or secret is never repeated
+
+
+def test_settings_are_tidied(monkeypatch):
+    from bot.settings import Settings
+
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", " 123:ABC-def_9\n")
+    monkeypatch.setenv("LOG_LEVEL", "debug")
+    monkeypatch.setenv("SUMMARY_INTERVAL", "366d")
+    settings = Settings(_env_file=None)
+    assert settings.telegram_bot_token is not None
+    assert settings.telegram_bot_token.get_secret_value() == "123:ABC-def_9"
+    assert settings.log_level == "DEBUG"
+    assert settings.summary_interval == 366 * 86400
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["run", "--port", "70000"], "1-65535"),
+        (["run", "--port", "0"], "at least 1"),
+        (["run", "--listen", "256.1.1.1"], "not an IP address or host name"),
+        (["run", "--webhook", "not a url"], "not an http:// or https:// URL"),
+    ],
+)
+def test_bad_run_options_are_refused_before_starting(capsys, argv, message):
+    with pytest.raises(SystemExit) as exit_info:
+        main(argv)
+    assert exit_info.value.code == 2
+    assert message in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("errors", ["surrogateescape", "strict"])  # UTF-8 mode, a UTF-8 locale
+def test_stdin_that_is_not_utf8_still_answers_the_batch(workdir, capsys, monkeypatch, errors):
+    raw = "caf\xe9\n".encode("latin-1") + "عمليات فرار\n".encode()
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(raw), "utf-8", errors))
+    assert main(["ask", "--json"]) == 0
+    first, second = (json.loads(line) for line in capsys.readouterr().out.splitlines())
+    assert first == {"question": "caf\ufffd", "answered": False, "answers": []}
+    assert second["question"] == "عمليات فرار" and second["answered"] is True
+
+
+def test_argument_that_is_not_utf8_is_answered(workdir, capsys):
+    undecodable = os.fsdecode(b"caf\xe9")  # what Python makes of such an argument
+    assert main(["ask", "--json", undecodable, "عمليات فرار"]) == 0
+    first, second = (json.loads(line) for line in capsys.readouterr().out.splitlines())
+    assert first["question"] == "caf\ufffd"
+    assert second["answered"] is True
+
+
+def test_chat_with_input_that_is_not_utf8(workdir):
+    result = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "chat"],
+        input="caf\xe9\n/summary 2\n".encode("latin-1"),
+        capture_output=True,
+        env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
+        timeout=300,
+        check=False,
+    )
+    out = result.stdout.decode()
+    assert result.returncode == 0, result.stderr.decode()[-2000:]
+    assert "Traceback" not in result.stderr.decode()
+    assert texts.NOT_COVERED in out and out.count("[الجملة") == 2
+
+
+def test_plain_answer_honours_k(workdir, capsys):
+    question = "من التقى لافروف؟"
+    assert main(["ask", question]) == 0
+    assert capsys.readouterr().out.count("[الجملة") > 1
+    assert main(["ask", "--json", "-k", "1", question]) == 0
+    (best,) = json.loads(capsys.readouterr().out)["answers"]
+    assert main(["ask", "-k", "1", question]) == 0
+    shown = [line for line in capsys.readouterr().out.splitlines() if line.startswith("[")]
+    assert shown == [f"[الجملة {best['sentence']}] {best['text']}"]
+
+
+def test_json_echoes_a_refused_question_as_asked(workdir, capsys):
+    question = "س" * 1500
+    assert main(["ask", "--json", question]) == 0
+    record = json.loads(capsys.readouterr().out)
+    assert record == {"question": question, "answered": False, "answers": []}
+
+
+def test_eval_of_article_questions_names_the_method_used(workdir, capsys):
+    data = workdir / "qs.jsonl"
+    data.write_text(json.dumps({"question": "عمليات فرار", "gold_contains": ["فرار"]}), "utf-8")
+    assert main(["eval", str(data), "--method", "dense"]) == 0
+    out = capsys.readouterr().out
+    assert "[hybrid]" in out and "[dense]" not in out
+
+
+def test_reader_leaving_early_is_not_an_error(workdir):
+    """`article-bot ask --json | head -1`: the rest of the output has nowhere to go."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "ask", "--json"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
+    )
+    assert process.stdin and process.stdout and process.stderr
+    process.stdin.write("من التقى كيري؟\n".encode() * 300)  # answers: more than a pipe holds
+    process.stdin.close()
+    first = process.stdout.readline()
+    process.stdout.close()
+    try:
+        process.wait(timeout=300)
+        stderr = process.stderr.read().decode()
+    finally:
+        if process.returncode is None:
+            process.kill()
+            process.wait()
+    assert json.loads(first)["answered"] is True
+    assert stderr == ""
+    assert process.returncode == 141  # 128 + SIGPIPE, as the shell reports a closed pipe

@@ -18,6 +18,8 @@ from telegram import (
     BotCommand,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
+    InlineQueryResultArticle,
+    InputTextMessageContent,
     MessageEntity,
     ReplyParameters,
     Update,
@@ -152,6 +154,19 @@ async def test_bad_html_is_rejected_like_telegram(fake_api: FakeBotAPI, fake_bot
         await fake_bot.send_message(CHAT, "😀" * 2049)
     assert fake_api.sent_messages() == []
     assert [c.status for c in fake_api.calls("sendMessage")] == [400, 400, 400]
+
+
+async def test_inline_result_text_is_checked_like_a_message(fake_api: FakeBotAPI, fake_bot: Bot):
+    def article(text: str) -> InlineQueryResultArticle:
+        content = InputTextMessageContent(text, parse_mode=ParseMode.HTML)
+        return InlineQueryResultArticle("1", "عنوان", content)
+
+    update = fake_api.inline_query("نفط")
+    fake_api.push_update(update)
+    query_id = update["inline_query"]["id"]
+    with pytest.raises(BadRequest, match=r"(?i)message_too_long"):
+        await fake_bot.answer_inline_query(query_id, [article("<b>😀</b>" * 2049)])
+    assert await fake_bot.answer_inline_query(query_id, [article("<b>😀</b>" * 2048)]) is True
 
 
 async def test_get_updates_parses_command_with_utf16_offsets(fake_api: FakeBotAPI, fake_bot: Bot):

@@ -116,3 +116,37 @@ async def test_group_summary_is_quoted(fake_api: FakeBotAPI, service):
     assert text.startswith(texts.SUMMARY_HEADING.format(title=title))
     assert text.count("[الجملة") == 2
     assert quoted(sent, update)
+
+
+GROUP_ANONYMOUS_BOT = 1087968824  # "from" of every anonymous group admin's message
+CHANNEL_BOT = 136817688  # "from" of every message posted on behalf of a channel
+
+
+def on_behalf_of(api: FakeBotAPI, update: dict, placeholder: int, sender_chat: dict) -> dict:
+    """``update`` as Telegram sends it when the author speaks as a chat, not as themself."""
+    message = update["message"]
+    message["from"] = api.user(placeholder, "Group", username=None, is_bot=True)
+    message["sender_chat"] = sender_chat
+    return update
+
+
+async def test_rate_limit_counts_each_anonymous_sender_apart(fake_api: FakeBotAPI, service):
+    other_group = -1005550000001
+    channel = {"id": -1005550000002, "title": "قناة", "type": "channel"}
+
+    def anonymous_admin(chat_id: int) -> dict:
+        update = fake_api.command(f"/ask {QUESTION}", "supergroup", chat_id=chat_id)
+        return on_behalf_of(fake_api, update, GROUP_ANONYMOUS_BOT, update["message"]["chat"])
+
+    def as_channel() -> dict:
+        update = fake_api.command(f"/ask {QUESTION}", "supergroup", chat_id=other_group)
+        return on_behalf_of(fake_api, update, CHANNEL_BOT, channel)
+
+    async with running_bot(fake_api, service, questions_per_minute=1):
+        # Three different askers behind the same two placeholder users: each is answered.
+        for update in (anonymous_admin(GROUP), anonymous_admin(other_group), as_channel()):
+            (sent,) = await replies(fake_api, update)
+            assert ANSWER in visible(sent)
+        # The limit still applies to each of them.
+        (limited,) = await replies(fake_api, anonymous_admin(GROUP))
+    assert visible(limited) == texts.RATE_LIMITED

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import pytest
+
 from bot import texts
 from bot.telegram.html import RLM
-from tests.bot.fake_bot_api import FakeBotAPI, parse_html
+from index.embedding import ModelSpec
+from index.service import open_service
+from tests.bot.fake_bot_api import FakeBotAPI, parse_html, utf16_len
 from tests.bot.harness import WAIT, running_bot
+from tests.conftest import MODELS_DIR
 
 
 async def inline_results(api: FakeBotAPI, query: str) -> list[dict]:
@@ -55,3 +60,38 @@ async def test_inline_abstention_is_one_result(fake_api: FakeBotAPI, service):
         (result,) = await inline_results(fake_api, "ما هي عاصمة فرنسا؟")
     assert result["title"] == texts.NOT_COVERED
     assert message_text(result) == f"{texts.NOT_COVERED}\n{texts.NOT_COVERED_HINT}"
+
+
+# Sentences of about 6,500 characters each, with "&" (an entity in HTML) all through them.
+LONG_CLAUSE = "وأكد الوزير أن المفاوضات في جنيف مستمرة بين الطرفين & الوسطاء"
+LONG_SENTENCES = [
+    "، ".join(f"{LONG_CLAUSE} في الجولة {part * 100 + n}" for n in range(90)) + "."
+    for part in range(3)
+]
+
+
+@pytest.fixture(scope="module")
+def long_service(embedder, tmp_path_factory):
+    """A service over one article whose sentences are each longer than a Telegram message."""
+    seeds = tmp_path_factory.mktemp("long-seeds")
+    body = " ".join(LONG_SENTENCES)
+    (seeds / "long.txt").write_text(f"مفاوضات جنيف\n\n{body}\n", encoding="utf-8")
+    service, _ = open_service(
+        seeds,
+        tmp_path_factory.mktemp("long-index"),
+        ModelSpec(models_dir=MODELS_DIR),
+        embedder=embedder,
+    )
+    assert all(len(p.text) > 4096 for s in service.summarize(3) for p in s.passages)
+    return service
+
+
+@pytest.mark.parametrize("query", ["هل المفاوضات في جنيف مستمرة؟", ""])
+async def test_long_sentences_are_cut_to_one_message(fake_api: FakeBotAPI, long_service, query):
+    async with running_bot(fake_api, long_service):
+        results = await inline_results(fake_api, query)  # the fake rejects MESSAGE_TOO_LONG
+    sent = [message_text(result) for result in results]
+    assert all(utf16_len(text) <= 4096 for text in sent)
+    cut = [text for text in sent if text.endswith("…")]
+    assert cut  # the long sentences, each cut to one message; the title result is short
+    assert all(text.count("& الوسطاء") > 50 for text in cut)

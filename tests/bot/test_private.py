@@ -109,3 +109,35 @@ async def test_private_summary(fake_api: FakeBotAPI, service):
     title = next(iter(service.titles.values()))
     assert visible(sent).startswith(texts.SUMMARY_HEADING.format(title=title))
     assert visible(sent).count("[الجملة") == 4
+
+
+async def test_service_messages_get_no_reply(fake_api: FakeBotAPI, service):
+    chat = {"id": DEFAULT_USER_ID, "first_name": "أحمد", "type": "private"}
+    sender = fake_api.user()
+    question = fake_api.private_text(LAVROV)["message"]
+    service_messages = [
+        {"pinned_message": question},
+        {"message_auto_delete_timer_changed": {"message_auto_delete_time": 86400}},
+    ]
+    async with running_bot(fake_api, service):
+        for number, body in enumerate(service_messages, start=1000):
+            message = {"message_id": number, "from": sender, "chat": chat, "date": 0, **body}
+            fake_api.push_update({"message": message})
+        # Updates are handled concurrently: the sentinel's answer comes once the rest is done.
+        (sent,) = await replies(fake_api, fake_api.private_text(LAVROV))
+        await fake_api.wait_for("getUpdates", count=len(fake_api.calls("getUpdates")) + 1)
+    assert LAVROV_SENTENCE in visible(sent)
+    assert len(fake_api.sent_messages(DEFAULT_USER_ID)) == 1
+
+
+@pytest.mark.parametrize(
+    ("argument", "sentences"),
+    [("²", 3), ("①", 3), ("0", 3), ("٥", 5), ("9" * 4000, 10), ("سبع", 3)],
+)
+async def test_summary_count_is_read_like_the_console(
+    fake_api: FakeBotAPI, service, argument, sentences
+):
+    async with running_bot(fake_api, service):
+        (sent,) = await replies(fake_api, fake_api.command(f"/summary {argument}"))
+    assert visible(sent).count("[الجملة") == sentences
+    assert texts.ERROR not in visible(sent)

@@ -15,7 +15,7 @@ import pytest
 from bot import texts
 from bot.telegram.app import build_application
 from bot.telegram.runner import run_bot, webhook_options
-from tests.bot.fake_bot_api import DEFAULT_USER_ID, FAKE_TOKEN, FakeBotAPI
+from tests.bot.fake_bot_api import DEFAULT_USER_ID, DEFAULT_USERNAME, FAKE_TOKEN, FakeBotAPI
 from tests.bot.harness import WAIT, make_settings, visible
 from tests.conftest import REPO_ROOT
 
@@ -71,19 +71,83 @@ def fake_api_free_settings():
     return Settings(_env_file=None, telegram_bot_token=None)
 
 
+def error_lines(stderr: bytes) -> list[str]:
+    """What the command printed besides log lines (those start with a timestamp)."""
+    text = stderr.decode()
+    assert "Traceback" not in text, text[-3000:]
+    return [line for line in text.splitlines() if not line[:4].isdigit()]
+
+
 async def test_rejected_token_is_one_line_without_the_token(tmp_path):
     async with FakeBotAPI(token=FAKE_TOKEN) as api:  # every other token gets 401
         process = await start_cli(
             tmp_path,
             "run",
-            TELEGRAM_BOT_TOKEN="999:REVOKED",
+            TELEGRAM_BOT_TOKEN="999:REVOKED\n",  # as pasted: the newline is not part of it
             TELEGRAM_BASE_URL=api.base_url,
             DATA_DIR=str(tmp_path / "data"),
+            LOG_LEVEL="WARNING",
         )
         _, stderr = await asyncio.wait_for(process.communicate(), timeout=60)
     assert process.returncode == 2
-    assert texts.RUN_BAD_TOKEN in stderr.decode()
+    # Not even python-telegram-bot's own traceback of the failed start-up.
+    assert stderr.decode().splitlines() == [texts.RUN_BAD_TOKEN]
     assert "999:REVOKED" not in stderr.decode()
+
+
+@pytest.mark.parametrize(
+    ("base_url", "message"),
+    [
+        ("http://127.0.0.1:{port}/bot", "cannot reach the Bot API at http://127.0.0.1:"),
+        ("127.0.0.1:{port}/bot", "TELEGRAM_BASE_URL: Value error, use an http:// or https:// URL"),
+    ],
+)
+async def test_unreachable_bot_api_is_one_line(tmp_path, base_url, message):
+    process = await start_cli(
+        tmp_path,
+        "run",
+        TELEGRAM_BOT_TOKEN=TOKEN,
+        TELEGRAM_BASE_URL=base_url.format(port=free_port()),  # nothing listens there
+        DATA_DIR=str(tmp_path / "data"),
+    )
+    _, stderr = await asyncio.wait_for(process.communicate(), timeout=60)
+    assert process.returncode == 2
+    (line,) = error_lines(stderr)
+    assert line.startswith("article-bot: error: ") and message in line
+    assert TOKEN not in stderr.decode()
+
+
+@pytest.mark.parametrize("problem", ["webhook refused", "port taken"])
+async def test_webhook_start_up_failures_are_one_line(fake_api: FakeBotAPI, tmp_path, problem):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = free_port() if problem == "webhook refused" else taken.getsockname()[1]
+        # Telegram wants https://; the port is taken by the socket above.
+        url = "http://bot.example.test/hook" if problem == "webhook refused" else "https://b.test/h"
+        process = await start_cli(
+            tmp_path,
+            "run",
+            "--webhook",
+            url,
+            "--listen",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            TELEGRAM_BOT_TOKEN=TOKEN,
+            TELEGRAM_BASE_URL=fake_api.base_url,
+            SEEDS_DIR=str(REPO_ROOT / "seeds"),
+            DATA_DIR=str(REPO_ROOT / "data"),  # reuses the converted model
+        )
+        _, stderr = await asyncio.wait_for(process.communicate(), timeout=STARTUP)
+    assert process.returncode == 2
+    (line,) = error_lines(stderr)
+    expected = {
+        "webhook refused": "article-bot: error: the Bot API refused to start the bot: ",
+        "port taken": f"article-bot: error: cannot listen on 127.0.0.1:{port}: ",
+    }[problem]
+    assert line.startswith(expected)
+    assert TOKEN not in stderr.decode()
 
 
 async def test_article_bot_run_answers_and_stops_on_sigint(fake_api: FakeBotAPI, tmp_path):
@@ -94,7 +158,7 @@ async def test_article_bot_run_answers_and_stops_on_sigint(fake_api: FakeBotAPI,
         TELEGRAM_BASE_URL=fake_api.base_url,
         SEEDS_DIR=str(REPO_ROOT / "seeds"),
         DATA_DIR=str(REPO_ROOT / "data"),  # reuses the converted model
-        LOG_LEVEL="INFO",
+        LOG_LEVEL="debug",  # any case; and even at DEBUG no question text is logged
     )
     try:
         await fake_api.wait_for("getUpdates", timeout=STARTUP)
@@ -113,6 +177,8 @@ async def test_article_bot_run_answers_and_stops_on_sigint(fake_api: FakeBotAPI,
     assert {c.token for c in fake_api.calls()} == {TOKEN}
     assert "question chat=private status=answered" in stderr
     assert TOKEN not in stderr and "Traceback" not in stderr
+    assert " DEBUG " in stderr  # the level was taken
+    assert "لافروف" not in stderr and DEFAULT_USERNAME not in stderr  # nor the update itself
 
 
 def free_port() -> int:

@@ -8,7 +8,13 @@ import pytest
 
 from bot import texts
 from bot.telegram.html import RLM
-from bot.telegram.split import SAFE_MAX_CHARS, TELEGRAM_MAX_CHARS, split_html, telegram_length
+from bot.telegram.split import (
+    SAFE_MAX_CHARS,
+    TELEGRAM_MAX_CHARS,
+    split_html,
+    telegram_length,
+    truncate_html,
+)
 from index.embedding import ModelSpec
 from index.service import open_service
 from tests.bot.fake_bot_api import DEFAULT_USER_ID, FakeBotAPI, parse_html, utf16_len
@@ -78,6 +84,22 @@ def test_random_answers_round_trip(limit):
     parts = split_html(source, limit)
     check_parts(parts, limit)
     assert " ".join(parse_html(p)[0] for p in parts).split() == parse_html(source)[0].split()
+
+
+def test_truncate_keeps_short_text_as_is():
+    assert truncate_html("<b>أ</b> &amp; ب", limit=5) == "<b>أ</b> &amp; ب"
+
+
+@pytest.mark.parametrize("limit", [7, 50, 333, 4000])
+def test_truncate_never_cuts_inside_a_tag_or_reference(limit):
+    words = itertools.cycle(
+        ["<b>مهم</b>", "خبر", "😀", "&amp;", '<a href="x?a=1&amp;b=2">رابط</a>']
+    )
+    source = "<i>" + " ".join(next(words) for _ in range(3000)) + "</i>"
+    cut = truncate_html(source, limit)
+    text, _ = parse_html(cut)  # balanced tags, whole references: what Telegram accepts
+    assert utf16_len(text) <= limit and text.endswith("…")
+    assert parse_html(source)[0].startswith(text[:-1].rstrip())
 
 
 def long_article(tmp_path):

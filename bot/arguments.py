@@ -1,0 +1,134 @@
+"""The command line's arguments: what each subcommand takes, checked before anything loads.
+
+A wrong port or address is refused by argparse at once, instead of after the model
+and the index have loaded.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ipaddress
+import re
+from pathlib import Path
+from urllib.parse import urlsplit
+
+MAX_PORT = 65535
+_HOSTNAME = re.compile(r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)(?:\.(?!-)[A-Za-z0-9-]{1,63}(?<!-))*\.?")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="article-bot",
+        description="Answer questions, in Arabic, about Arabic news articles.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    sub.add_parser("build", help="build or refresh the sentence index")
+
+    ask = sub.add_parser(
+        "ask",
+        help="answer questions (arguments, or one per line on stdin)",
+        description="Answer questions given as arguments, or one per line on standard input "
+        "(blank lines are skipped). Bytes that are not UTF-8 are read as U+FFFD.",
+    )
+    ask.add_argument("questions", nargs="*", metavar="QUESTION")
+    ask.add_argument(
+        "--json",
+        action="store_true",
+        help='one JSON object per question: {"question", "answered", "answers"}',
+    )
+    ask.add_argument(
+        "-k",
+        type=_positive_int,
+        default=3,
+        metavar="N",
+        help="at most N sentences per answer; with --json, the N best candidates (default 3)",
+    )
+
+    sub.add_parser("chat", help="interactive console chat")
+    sub.add_parser("start", help="the Telegram bot when a token is set, otherwise the console chat")
+
+    summary = sub.add_parser("summary", help="extractive summary of each article")
+    summary.add_argument("-n", type=_positive_int, default=None, help="sentences (default 3)")
+
+    ev = sub.add_parser("eval", help="retrieval quality on an evaluation file")
+    ev.add_argument("file", type=Path, metavar="FILE.jsonl")
+    ev.add_argument(
+        "--method",
+        choices=["dense", "bm25", "fusion", "hybrid"],
+        default="hybrid",
+        help="ranking to score on context sets (default hybrid); article questions "
+        "(gold_contains) are always answered by the bot's own service, which uses hybrid",
+    )
+    ev.add_argument("--json", action="store_true", help="print one JSON object")
+
+    tune = sub.add_parser(
+        "finetune",
+        help="fine-tune the embedding model on a training file of context sets (slow, CPU)",
+    )
+    tune.add_argument("file", type=Path, metavar="TRAIN.jsonl")
+    tune.add_argument(
+        "--out", type=Path, help="model folder to write (default: <models dir>/tuned-<file name>)"
+    )
+    tune.add_argument(
+        "--dev-fraction",
+        type=float,
+        default=0.3,
+        help="share of articles held out to calibrate and score the result (default 0.3)",
+    )
+    tune.add_argument("--epochs", type=_positive_int, default=2)
+    tune.add_argument("--negatives", type=int, default=3, help="hard negatives per question")
+    tune.add_argument("--learning-rate", type=float, default=5e-5)
+    tune.add_argument("--batch-size", type=_positive_int, default=16)
+    tune.add_argument("--overwrite", action="store_true", help="replace an existing --out folder")
+
+    run = sub.add_parser("run", help="run the Telegram bot (long polling or webhook)")
+    run.add_argument(
+        "--webhook", metavar="URL", type=_webhook_url, help="public HTTPS URL for webhook mode"
+    )
+    run.add_argument(
+        "--listen", default="0.0.0.0", type=_listen_address, help="webhook listen address"
+    )
+    run.add_argument("--port", type=_port, default=8443, help="webhook listen port (1-65535)")
+    return parser
+
+
+def _positive_int(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number") from None
+    if number < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return number
+
+
+def _port(value: str) -> int:
+    number = _positive_int(value)
+    if number > MAX_PORT:
+        raise argparse.ArgumentTypeError(f"{number} is not a port (1-{MAX_PORT})")
+    return number
+
+
+def _listen_address(value: str) -> str:
+    """An IP address or a host name; checked here rather than after the model has loaded."""
+    try:
+        ipaddress.ip_address(value)
+    except ValueError:
+        looks_numeric = value.replace(".", "").isdigit()  # 256.1.1.1 is no host name either
+        if looks_numeric or not _HOSTNAME.fullmatch(value):
+            message = f"{value!r} is not an IP address or host name"
+            raise argparse.ArgumentTypeError(message) from None
+    return value
+
+
+def _webhook_url(value: str) -> str:
+    try:
+        parts = urlsplit(value)
+        valid = parts.scheme in ("http", "https") and bool(parts.hostname)
+        _ = parts.port  # raises for a port that is not a number
+    except ValueError:
+        valid = False
+    if not valid or any(ch.isspace() for ch in value):
+        raise argparse.ArgumentTypeError(f"{value!r} is not an http:// or https:// URL")
+    return value
