@@ -11,7 +11,6 @@ import argparse
 import json
 import logging
 import os
-import resource
 import statistics
 import subprocess
 import sys
@@ -218,6 +217,23 @@ def latency_figures(
     return medians
 
 
+def _run_for_peak_rss(command: list[str]) -> int:
+    """Run ``command`` to completion and return its own peak RSS in KiB.
+
+    ``RUSAGE_CHILDREN`` would report the largest of every child this benchmark has
+    waited for (the torch runs included), so the child is reaped with ``wait4``,
+    which returns that one process's usage.
+    """
+    process = subprocess.Popen(
+        command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=REPO
+    )
+    _, status, usage = os.wait4(process.pid, 0)
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode != 0:
+        raise subprocess.CalledProcessError(process.returncode, command)
+    return int(usage.ru_maxrss)
+
+
 def cold_start_figures(question: str, summary: Summary) -> None:
     """Process start to first printed answer, index already built, as a user runs it."""
     print(f"\n### Cold start ({COLD_START_RUNS} runs, index already built)\n")
@@ -225,11 +241,10 @@ def cold_start_figures(question: str, summary: Summary) -> None:
     peaks: list[float] = []
     command = [sys.executable, "-m", "bot.cli", "ask", question]
     for _ in range(COLD_START_RUNS):
-        before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
         started = time.perf_counter()
-        subprocess.run(command, check=True, capture_output=True, cwd=REPO)
+        peak_kib = _run_for_peak_rss(command)
         times.append((time.perf_counter() - started) * 1000)
-        peaks.append(max(before, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024)
+        peaks.append(peak_kib / 1024)
     help_ms = statistics.median(
         timed(
             lambda: subprocess.run(
