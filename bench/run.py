@@ -217,21 +217,30 @@ def latency_figures(
     return medians
 
 
-def _run_for_peak_rss(command: list[str]) -> int:
-    """Run ``command`` to completion and return its own peak RSS in KiB.
+# Runs the command line and reports the process's own peak RSS (VmHWM, KiB) on stderr.
+# ru_maxrss cannot be used: Linux carries the parent's high-water mark across fork and
+# exec, so a child of this benchmark (which holds torch) would report the benchmark's size.
+_PEAK_REPORTING_CLI = """
+import sys
+from bot.cli import main
+status = main(sys.argv[1:])
+with open("/proc/self/status") as status_file:
+    peak = next(line.split()[1] for line in status_file if line.startswith("VmHWM:"))
+print(peak, file=sys.stderr)
+sys.exit(status)
+"""
 
-    ``RUSAGE_CHILDREN`` would report the largest of every child this benchmark has
-    waited for (the torch runs included), so the child is reaped with ``wait4``,
-    which returns that one process's usage.
-    """
-    process = subprocess.Popen(
-        command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=REPO
+
+def _run_for_peak_rss(arguments: list[str]) -> int:
+    """Run ``article-bot ARGUMENTS`` to completion and return its own peak RSS in KiB."""
+    done = subprocess.run(
+        [sys.executable, "-c", _PEAK_REPORTING_CLI, *arguments],
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=REPO,
     )
-    _, status, usage = os.wait4(process.pid, 0)
-    process.returncode = os.waitstatus_to_exitcode(status)
-    if process.returncode != 0:
-        raise subprocess.CalledProcessError(process.returncode, command)
-    return int(usage.ru_maxrss)
+    return int(done.stderr.split()[-1])
 
 
 def cold_start_figures(question: str, summary: Summary) -> None:
@@ -239,10 +248,9 @@ def cold_start_figures(question: str, summary: Summary) -> None:
     print(f"\n### Cold start ({COLD_START_RUNS} runs, index already built)\n")
     times: list[float] = []
     peaks: list[float] = []
-    command = [sys.executable, "-m", "bot.cli", "ask", question]
     for _ in range(COLD_START_RUNS):
         started = time.perf_counter()
-        peak_kib = _run_for_peak_rss(command)
+        peak_kib = _run_for_peak_rss(["ask", question])
         times.append((time.perf_counter() - started) * 1000)
         peaks.append(peak_kib / 1024)
     help_ms = statistics.median(
