@@ -10,7 +10,8 @@ import argparse
 import ipaddress
 import re
 from pathlib import Path
-from urllib.parse import urlsplit
+
+from bot.urls import is_http_url
 
 MAX_PORT = 65535
 _HOSTNAME = re.compile(r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)(?:\.(?!-)[A-Za-z0-9-]{1,63}(?<!-))*\.?")
@@ -123,12 +124,6 @@ def _listen_address(value: str) -> str:
 
 
 def _webhook_url(value: str) -> str:
-    try:
-        parts = urlsplit(value)
-        valid = parts.scheme in ("http", "https") and bool(parts.hostname)
-        _ = parts.port  # raises for a port that is not a number
-    except ValueError:
-        valid = False
-    if not valid or any(ch.isspace() for ch in value):
+    if not is_http_url(value):
         raise argparse.ArgumentTypeError(f"{value!r} is not an http:// or https:// URL")
     return value

@@ -9,11 +9,11 @@ from __future__ import annotations
 import re
 from pathlib import Path
 from typing import Annotated, Literal
-from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from bot.urls import is_http_url
 from index.embedding import ModelSpec
 from index.errors import ArticleBotError
 
@@ -120,13 +120,7 @@ class Settings(BaseSettings):
     @classmethod
     def _http_url(cls, value: str) -> str:
         value = value.strip()
-        try:
-            parts = urlsplit(value)
-            valid = parts.scheme in ("http", "https") and bool(parts.hostname)
-            _ = parts.port  # raises for a port that is not a number
-        except ValueError:
-            valid = False
-        if not valid or any(ch.isspace() for ch in value):
+        if not is_http_url(value):
             raise ValueError("use an http:// or https:// URL, e.g. " + DEFAULT_TELEGRAM_BASE_URL)
         return value
 
