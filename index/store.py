@@ -194,38 +194,46 @@ def _staleness(saved: _Saved, articles: list[Article], embedder: Embedder) -> st
     if saved_digests != current:
         changed = sorted(set(saved_digests.items()) ^ set(current.items()))
         return f"articles changed: {', '.join(sorted({a for a, _ in changed}))}"
-    resplit = [a.id for a in articles if not _same_sentences(saved, a)]
+    spans = _article_spans(saved.corpus.sentences)
+    resplit = [a.id for a in articles if not _same_sentences(saved, spans, a.id, a.sentences())]
     if resplit:
         return f"sentence splitting changed for: {', '.join(resplit)}"
     return ""
 
 
-def _same_sentences(saved: _Saved, article: Article) -> bool:
-    """Whether the saved sentences are the ones the current splitter makes of ``article``.
+def _same_sentences(
+    saved: _Saved, spans: dict[str, tuple[int, int]], article_id: str, current: list[Sentence]
+) -> bool:
+    """Whether the saved sentences of an article are the ones the current splitter makes.
 
     Comparing the texts (milliseconds) instead of trusting a version number means an
     improved splitter can never be served with an old segmentation.
     """
-    stored = [s.text for s in saved.corpus.sentences if s.article_id == article.id]
-    return stored == [s.text for s in article.sentences()]
+    start, stop = spans.get(article_id, (0, 0))
+    stored = saved.corpus.sentences[start:stop]
+    return [s.text for s in stored] == [s.text for s in current]
 
 
 def _build(
     articles: list[Article], embedder: Embedder, saved: _Saved | None, *, progress: bool
 ) -> tuple[Corpus, int, int]:
     """Embed what changed and reuse the vectors of unchanged articles."""
+    per_article = {a.id: a.sentences() for a in articles}
     reusable: dict[str, SentenceVectors] = {}
-    if saved is not None and saved.manifest.get("model") == embedder.name:
+    same_model = saved is not None and (
+        saved.manifest.get("model") == embedder.name
+        and saved.manifest.get("weights", "") == embedder.weights
+    )
+    if saved is not None and same_model:
         digests = {a: meta["digest"] for a, meta in saved.manifest["articles"].items()}
         spans = _article_spans(saved.corpus.sentences)
         for article in articles:
             if (
                 digests.get(article.id) == article.digest
                 and article.id in spans
-                and _same_sentences(saved, article)
+                and _same_sentences(saved, spans, article.id, per_article[article.id])
             ):
                 reusable[article.id] = saved.corpus.embedded.subset(*spans[article.id])
-    per_article = {a.id: a.sentences() for a in articles}
     fresh_sentences = [s for a in articles if a.id not in reusable for s in per_article[a.id]]
     fresh = embed_sentences(embedder, [s.text for s in fresh_sentences], progress=progress)
     parts: list[SentenceVectors] = []

@@ -155,6 +155,7 @@ def test_weights_retrained_in_place_trigger_a_rebuild(seeds, tmp_path, embedder)
     retrained.weights = embedder.weights + " retrained"
     _, report = load_or_build(folder, read_seeds(seeds), retrained)
     assert report.rebuilt and "weights changed" in report.reason
+    assert report.reused == 0 and report.embedded == 19, "old vectors must not be reused"
 
 
 def test_processes_sharing_a_folder_take_turns(seeds, tmp_path, embedder):
