@@ -19,6 +19,7 @@ _HOSTNAME = re.compile(r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)(?:\.(?!-)[A-Za-z0-9-]{1,6
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """Every subcommand and its arguments: long, but one flat declaration per command."""
     parser = argparse.ArgumentParser(
         prog="article-bot",
         description="Answer questions, in Arabic, about Arabic news articles.",

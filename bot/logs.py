@@ -12,11 +12,13 @@ import sys
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 # Loggers that must stay quieter than LOG_LEVEL=DEBUG: python-telegram-bot logs whole updates
 # (question text, names) at DEBUG, httpx and httpcore log request URLs (which contain the
-# token), and faiss reports which CPU build it loaded.
+# token), the job scheduler logs every run at INFO, and faiss reports which CPU build it
+# loaded.
 LOGGER_FLOORS = {
     "telegram": logging.INFO,
     "httpx": logging.WARNING,
     "httpcore": logging.WARNING,
+    "apscheduler": logging.WARNING,
     "faiss.loader": logging.WARNING,
 }
 
