@@ -10,7 +10,7 @@ EVAL_DIR ?= ../shared/eval
 # Where `make finetune` writes the tuned model; `make bench` compares it when it exists.
 TUNED ?= data/models/tuned-arcd-train
 
-.PHONY: install build run chat test lint bench calibrate finetune clean
+.PHONY: install build run chat test test-fast lint check-layout bench calibrate finetune clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -32,10 +32,19 @@ chat: build
 test: install
 	$(BIN)/python -m pytest -q
 
+# The tests that neither load the model nor run the bot against the fake Bot API.
+test-fast: install
+	$(BIN)/python -m pytest -q -m "not model and not telegram"
+
 lint: install
-	$(BIN)/ruff check bot index tests bench
-	$(BIN)/ruff format --check bot index tests bench
+	$(BIN)/ruff check bot index tests bench scripts
+	$(BIN)/ruff format --check bot index tests bench scripts
 	$(BIN)/mypy
+	$(BIN)/python scripts/check_layout.py
+
+# No import cycle in index/ or bot/; bot/ uses only index's public APIs.
+check-layout: install
+	$(BIN)/python scripts/check_layout.py
 
 bench: build
 	$(BIN)/python -m bench.run --heldout $(EVAL_DIR)/xquad-ar.jsonl \

@@ -28,6 +28,7 @@ from pydantic import SecretStr
 from telegram.error import TelegramError
 
 from bot import texts
+from bot.logs import configure_logging
 from bot.settings import Settings, load_settings
 from bot.telegram.app import ALLOWED_UPDATES, BotApplication, build_application
 from index.answer import Answer
@@ -481,7 +482,7 @@ def main() -> None:
         "--questions", type=Path, required=True, help="an evaluation file to take questions from"
     )
     args = parser.parse_args()
-    logging.basicConfig(level=logging.WARNING)
+    configure_logging("WARNING")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     settings = load_settings()
     questions: list[str] = []

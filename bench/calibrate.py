@@ -10,9 +10,9 @@ A fine-tuned model gets its own calibration from ``article-bot finetune`` instea
 from __future__ import annotations
 
 import argparse
-import logging
 from pathlib import Path
 
+from bot.logs import configure_logging
 from bot.settings import load_settings
 from index.calibration import fit_calibration
 from index.embedding import load_embedder
@@ -23,8 +23,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("train", type=Path)
     args = parser.parse_args()
-    logging.basicConfig(level=logging.WARNING)
-    logging.getLogger("bm25s").setLevel(logging.WARNING)
+    configure_logging("WARNING")
     contexts = [c for c in read_eval_file(args.train) if isinstance(c, ContextSet)]
     report = fit_calibration(contexts, load_embedder(load_settings().model_spec))
     print(f"fusion: top-1 {report.top1:.4f}  MRR {report.mrr:.4f}  {report.calibration.weights}")

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
 import os
 import statistics
 import subprocess
@@ -23,6 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from bench.bot_e2e import bot_throughput_figures
+from bot.logs import configure_logging
 from bot.settings import Settings, load_settings
 from index.calibration import calibration_for
 from index.embedding import Embedder, ModelSpec, load_embedder
@@ -329,7 +329,8 @@ def tuned_model_figures(
     Its own training file counts only through the dev part it was calibrated on (the
     split recorded in the model folder); the held-out file is untouched by both.
     """
-    from index.finetune import REPORT_FILE, split_contexts
+    from index.training.output import REPORT_FILE
+    from index.training.split import split_contexts
 
     record = json.loads((tuned_dir / REPORT_FILE).read_text(encoding="utf-8"))
     _, dev = split_contexts(train, float(record["dev_fraction"]))
@@ -399,8 +400,7 @@ def main() -> None:
         help="skip the Telegram bot end-to-end figures (many chats against a local fake API)",
     )
     args = parser.parse_args()
-    logging.basicConfig(level=logging.WARNING)
-    logging.getLogger("bm25s").setLevel(logging.WARNING)
+    configure_logging("WARNING")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
     settings = load_settings()

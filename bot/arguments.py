@@ -12,12 +12,14 @@ import re
 from pathlib import Path
 
 from bot.urls import is_http_url
+from index.training.recipe import DEFAULT_RECIPE
 
 MAX_PORT = 65535
 _HOSTNAME = re.compile(r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)(?:\.(?!-)[A-Za-z0-9-]{1,63}(?<!-))*\.?")
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """Every subcommand and its arguments: long, but one flat declaration per command."""
     parser = argparse.ArgumentParser(
         prog="article-bot",
         description="Answer questions, in Arabic, about Arabic news articles.",
@@ -74,13 +76,18 @@ def build_parser() -> argparse.ArgumentParser:
     tune.add_argument(
         "--dev-fraction",
         type=float,
-        default=0.3,
-        help="share of articles held out to calibrate and score the result (default 0.3)",
+        default=DEFAULT_RECIPE.dev_fraction,
+        help="share of articles held out to calibrate and score the result (default %(default)s)",
     )
-    tune.add_argument("--epochs", type=_positive_int, default=2)
-    tune.add_argument("--negatives", type=int, default=3, help="hard negatives per question")
-    tune.add_argument("--learning-rate", type=float, default=5e-5)
-    tune.add_argument("--batch-size", type=_positive_int, default=16)
+    tune.add_argument("--epochs", type=_positive_int, default=DEFAULT_RECIPE.epochs)
+    tune.add_argument(
+        "--negatives",
+        type=int,
+        default=DEFAULT_RECIPE.negatives,
+        help="hard negatives per question",
+    )
+    tune.add_argument("--learning-rate", type=float, default=DEFAULT_RECIPE.learning_rate)
+    tune.add_argument("--batch-size", type=_positive_int, default=DEFAULT_RECIPE.batch_size)
     tune.add_argument("--overwrite", action="store_true", help="replace an existing --out folder")
 
     run = sub.add_parser("run", help="run the Telegram bot (long polling or webhook)")

@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING
 
 from bot import texts
 from bot.arguments import build_parser
+from bot.errors import EXIT_ERROR, UsageError, error_line
+from bot.logs import configure_logging
 from index.errors import ArticleBotError
 
 if TYPE_CHECKING:
@@ -26,18 +28,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("article_bot")
 
-EXIT_ERROR = 2
 EXIT_INTERRUPTED = 130
 EXIT_BROKEN_PIPE = 128 + signal.SIGPIPE  # what the shell reports for a reader that left early
-# Loggers that must stay quieter than LOG_LEVEL=DEBUG: python-telegram-bot logs whole updates
-# (question text, names) at DEBUG, httpx and httpcore log request URLs (which contain the
-# token), and faiss reports which CPU build it loaded.
-_LOGGER_FLOORS = {
-    "telegram": logging.INFO,
-    "httpx": logging.WARNING,
-    "httpcore": logging.WARNING,
-    "faiss.loader": logging.WARNING,
-}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -50,12 +42,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             args.command = "run" if settings.telegram_bot_token else "chat"
             if args.command == "chat":
                 print(texts.CONSOLE_NO_TOKEN, file=sys.stderr)
-        _configure_logging(settings.log_level, quiet=args.command in {"ask", "chat", "summary"})
+        configure_logging(settings.log_level, quiet=args.command in {"ask", "chat", "summary"})
         status = _dispatch(args, settings)
         sys.stdout.flush()  # a reader that left early is noticed here, not at exit
         return status
-    except ArticleBotError as exc:
-        print(f"article-bot: error: {exc}", file=sys.stderr)
+    except ArticleBotError as exc:  # every expected failure, printed here and only here
+        print(error_line(str(exc)), file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED
@@ -63,7 +55,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         _discard_stdout()
         return EXIT_BROKEN_PIPE
     except OSError as exc:  # a file or folder that cannot be used, e.g. DATA_DIR is a file
-        print(f"article-bot: error: {_os_problem(exc)}", file=sys.stderr)
+        print(error_line(_os_problem(exc)), file=sys.stderr)
         return EXIT_ERROR
 
 
@@ -80,19 +72,6 @@ def _discard_stdout() -> None:
         os.dup2(devnull, sys.stdout.fileno())
     except (OSError, ValueError):  # no file descriptor behind stdout (captured output)
         pass
-
-
-def _configure_logging(level: str, *, quiet: bool) -> None:
-    threshold: int = logging.getLevelNamesMapping()[level]
-    if quiet and threshold > logging.DEBUG:
-        threshold = logging.WARNING
-    logging.basicConfig(
-        level=threshold,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
-    for name, floor in _LOGGER_FLOORS.items():
-        logging.getLogger(name).setLevel(max(floor, threshold))
 
 
 def _replace_undecodable_input() -> None:
@@ -138,15 +117,9 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _open(settings: Settings, *, progress: bool) -> AnsweringService:
-    from index.service import open_service
+    from bot.service import open_from_settings
 
-    service, report = open_service(
-        settings.seeds_dir,
-        settings.index_dir,
-        settings.model_spec,
-        progress=progress,
-        max_question_chars=settings.max_question_chars,
-    )
+    service, report = open_from_settings(settings, progress=progress)
     if progress:
         state = (
             f"rebuilt ({report.reason}): embedded {report.embedded}, reused {report.reused}"
@@ -166,11 +139,7 @@ def _ask(service: AnsweringService, args: argparse.Namespace) -> int:
         _replace_undecodable_input()
         questions = [line for line in sys.stdin.read().splitlines() if line.strip()]
     if not questions:
-        print(
-            "article-bot: error: no question given (pass it as an argument or on stdin)",
-            file=sys.stderr,
-        )
-        return EXIT_ERROR
+        raise UsageError("no question given (pass it as an argument or on stdin)")
     answers = service.ask_many(questions, k=max(args.k, 3))
     for question, answer in zip(questions, answers, strict=True):
         if args.json:
@@ -235,34 +204,26 @@ def _eval(args: argparse.Namespace, settings: Settings) -> int:
 def _finetune(args: argparse.Namespace, settings: Settings) -> int:
     from index.embedding import local_model_dir
     from index.finetune import finetune
+    from index.training.recipe import Recipe
 
     out = args.out or settings.models_dir / f"tuned-{args.file.stem}"
-    try:
-        report = finetune(
-            local_model_dir(settings.model_spec),
-            args.file,
-            out,
-            dev_fraction=args.dev_fraction,
-            epochs=args.epochs,
-            negatives=args.negatives,
-            learning_rate=args.learning_rate,
-            batch_size=args.batch_size,
-            threads=settings.torch_threads,
-            overwrite=args.overwrite,
-        )
-    except ModuleNotFoundError as exc:  # the training libraries are an optional extra
-        print(
-            f"article-bot: error: fine-tuning needs the 'train' extra ({exc.name} is missing): "
-            "pip install -e '.[train]'",
-            file=sys.stderr,
-        )
-        return EXIT_ERROR
-    except FileExistsError:
-        print(f"article-bot: error: {out} exists; pass --overwrite to replace it", file=sys.stderr)
-        return EXIT_ERROR
-    except ValueError as exc:
-        print(f"article-bot: error: {exc}", file=sys.stderr)
-        return EXIT_ERROR
+    if out.exists() and not args.overwrite:
+        raise UsageError(f"{out} exists; pass --overwrite to replace it")
+    recipe = Recipe(
+        dev_fraction=args.dev_fraction,
+        epochs=args.epochs,
+        negatives=args.negatives,
+        learning_rate=args.learning_rate,
+        batch_size=args.batch_size,
+    )
+    report = finetune(
+        local_model_dir(settings.model_spec),
+        args.file,
+        out,
+        recipe,
+        threads=settings.torch_threads,
+        overwrite=args.overwrite,
+    )
     labels = ("before", "after (hybrid weights fitted on these dev articles)")
     for label, metrics in zip(labels, (report.dev_base, report.dev_finetuned), strict=True):
         for method, figures in metrics.items():

@@ -14,8 +14,9 @@ from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.urls import is_http_url
-from index.embedding import ModelSpec
+from index.embedding import DEFAULT_BACKEND, Backend, ModelSpec
 from index.errors import ArticleBotError
+from index.limits import MAX_QUESTION_CHARS, MAX_SUMMARY_SENTENCES
 
 DEFAULT_TELEGRAM_BASE_URL = "https://api.telegram.org/bot"
 _DURATION = re.compile(r"^\s*(\d+)\s*([smhd]?)\s*$")
@@ -50,12 +51,12 @@ class Settings(BaseSettings):
     data_dir: Path = Path("data")
     models_dir_override: Path | None = Field(default=None, alias="models_dir")
     embedding_model: str = "default"
-    embedding_backend: Literal["torch", "onnx-int8"] = "onnx-int8"
+    embedding_backend: Backend = DEFAULT_BACKEND
     torch_threads: int = Field(default=0, ge=0, le=64)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
-    max_question_chars: int = Field(default=1000, ge=10, le=4000)
+    max_question_chars: int = Field(default=MAX_QUESTION_CHARS, ge=10, le=4000)
     questions_per_minute: int = Field(default=12, ge=1, le=600)
-    summary_sentences: int = Field(default=3, ge=1, le=10)
+    summary_sentences: int = Field(default=3, ge=1, le=MAX_SUMMARY_SENTENCES)
     summary_chat_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
     summary_interval: int = Field(
         default=0, ge=0, le=MAX_SUMMARY_INTERVAL, description="seconds; 0 disables"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from index.limits import MAX_SUMMARY_SENTENCES
+
 NOT_COVERED = "لا يتناول المقال هذا السؤال، فلم أجد فيه إجابة عنه."
 NOT_COVERED_HINT = "جرّب صياغة أخرى، أو اطلب ملخص المقال بالأمر /summary."
 EMPTY_QUESTION = "اكتب سؤالك عن المقال بكلمات، مثل: ماذا حدث؟ ومن أعلن ذلك؟"
@@ -48,7 +50,7 @@ def help_text(titles: list[str], *, bot_username: str | None = None) -> str:
         "اكتب سؤالك مباشرة، مثل: ماذا حدث؟ ومن أعلن ذلك؟\n"
         "في المجموعات: /ask ثم السؤال، أو رُدّ على رسالتي.\n\n"
         "الأوامر:\n"
-        "/summary [عدد الجمل] — ملخص المقال (حتى 10 جمل)\n"
+        f"/summary [عدد الجمل] — ملخص المقال (حتى {MAX_SUMMARY_SENTENCES} جمل)\n"
         "/ask سؤال — سؤال في مجموعة\n"
         "/help — هذه الرسالة"
         f"{inline}"
@@ -57,7 +59,7 @@ def help_text(titles: list[str], *, bot_username: str | None = None) -> str:
 
 CONSOLE_HELP = (
     "اكتب سؤالك عن المقال واضغط Enter.\n"
-    "/summary [n]  ملخص من n جمل (حتى 10)\n"
+    f"/summary [n]  ملخص من n جمل (حتى {MAX_SUMMARY_SENTENCES})\n"
     "/help         هذه المساعدة\n"
     "/quit         خروج"
 )
@@ -66,10 +68,9 @@ CONSOLE_NO_TOKEN = (
     "(see .env.example)."
 )
 RUN_NO_TOKEN = (
-    "article-bot: error: TELEGRAM_BOT_TOKEN is not set; put the token from @BotFather in .env "
+    "TELEGRAM_BOT_TOKEN is not set; put the token from @BotFather in .env "
     "(see .env.example), or use `article-bot chat` to ask questions in the terminal."
 )
 RUN_BAD_TOKEN = (
-    "article-bot: error: the Bot API rejected TELEGRAM_BOT_TOKEN; check it with @BotFather "
-    "(see .env.example)."
+    "the Bot API rejected TELEGRAM_BOT_TOKEN; check it with @BotFather (see .env.example)."
 )

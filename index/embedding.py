@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeAlias
+from typing import TYPE_CHECKING, Literal, TypeAlias, get_args
 
 import numpy as np
 
@@ -32,10 +32,11 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 DEFAULT_MODEL = "default"
-BACKENDS = ("torch", "onnx-int8")
+Backend = Literal["torch", "onnx-int8"]
+BACKENDS: tuple[Backend, ...] = get_args(Backend)
 # int8 through ONNX Runtime answers a question in about a tenth of torch's time with the
 # same held-out quality (README, benchmarks); torch stays available as the reference.
-DEFAULT_BACKEND = "onnx-int8"
+DEFAULT_BACKEND: Backend = "onnx-int8"
 
 
 @dataclass(frozen=True, slots=True)

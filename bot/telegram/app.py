@@ -24,6 +24,7 @@ from telegram.ext import Application, ApplicationBuilder, Defaults
 from telegram.request import HTTPXRequest
 
 from bot import texts
+from bot.service import open_from_settings
 from bot.settings import Settings
 from bot.telegram import (
     callbacks,
@@ -39,7 +40,7 @@ from bot.telegram.answering import Answerer
 from bot.telegram.errors import on_error
 from bot.telegram.ratelimit import QuestionLimiter
 from bot.telegram.retry import ResilientRateLimiter
-from index.service import AnsweringService, open_service
+from index.service import AnsweringService
 
 log = logging.getLogger(__name__)
 
@@ -121,13 +122,7 @@ async def _post_init(application: BotApplication) -> None:
 
 
 async def _open_service(settings: Settings) -> AnsweringService:
-    service, report = await asyncio.to_thread(
-        open_service,
-        settings.seeds_dir,
-        settings.index_dir,
-        settings.model_spec,
-        max_question_chars=settings.max_question_chars,
-    )
+    service, report = await asyncio.to_thread(open_from_settings, settings)
     log.info(
         "index ready: %d article(s), %d sentences%s",
         report.articles,

@@ -10,8 +10,6 @@ from __future__ import annotations
 import logging
 
 MASK = "<TOKEN>"
-# Loggers that log request URLs or per-job chatter at INFO.
-NOISY_LOGGERS = ("httpx", "httpcore", "apscheduler")
 
 
 class TokenFilter(logging.Filter):
@@ -44,13 +42,11 @@ class TokenFilter(logging.Filter):
 
 
 def protect_token(*secrets: str, logger: logging.Logger | None = None) -> TokenFilter:
-    """Install the filter on every handler of ``logger`` (default: root) and quiet noisy loggers.
+    """Install the filter on every handler of ``logger`` (default: root).
 
     Handler filters see records from every logger that propagates to them, which logger
-    filters do not.
+    filters do not.  How loud each logger may be is set in :mod:`bot.logs`.
     """
-    for name in NOISY_LOGGERS:
-        logging.getLogger(name).setLevel(logging.WARNING)
     target = logger or logging.getLogger()
     token_filter = TokenFilter(*secrets)
     for handler in target.handlers:

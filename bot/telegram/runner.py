@@ -13,18 +13,17 @@ import errno
 import logging
 import secrets
 import socket
-import sys
 from typing import Any
 from urllib.parse import urlsplit
 
 from bot import texts
+from bot.errors import BotStartError
 from bot.settings import Settings
 from bot.telegram.logs import protect_token
 
 log = logging.getLogger(__name__)
 
 EXIT_OK = 0
-EXIT_ERROR = 2
 # python-telegram-bot's network retry loop logs to this logger; its start-up runs are named
 # "Bootstrap …" (initialize, deleteWebhook, setWebhook).
 _PTB_RETRY_LOGGER = "telegram.ext"
@@ -61,10 +60,9 @@ def run_bot(
     listen: str = "0.0.0.0",
     port: int = 8443,
 ) -> int:
-    """Run the bot until interrupted; returns the process exit status."""
+    """Run the bot until interrupted; a bot that cannot start raises :class:`BotStartError`."""
     if settings.telegram_bot_token is None:
-        print(texts.RUN_NO_TOKEN, file=sys.stderr)
-        return EXIT_ERROR
+        raise BotStartError(texts.RUN_NO_TOKEN)
     secrets_to_hide = [settings.telegram_bot_token.get_secret_value()]
     if settings.webhook_secret is not None:
         secrets_to_hide.append(settings.webhook_secret.get_secret_value())
@@ -84,19 +82,15 @@ def run_bot(
         else:
             log.info("starting long polling")
             application.run_polling(allowed_updates=ALLOWED_UPDATES)
-    except InvalidToken:  # its message contains the token: print ours instead
-        print(texts.RUN_BAD_TOKEN, file=sys.stderr)
-        return EXIT_ERROR
+    except InvalidToken:  # its message contains the token: report ours instead
+        raise BotStartError(texts.RUN_BAD_TOKEN) from None
     except TelegramError as exc:
         problem = _start_up_problem(exc, settings.telegram_base_url)
-        print(f"article-bot: error: {token_filter.redact(problem)}", file=sys.stderr)
-        return EXIT_ERROR
+        raise BotStartError(token_filter.redact(problem)) from None
     except OSError as exc:
         if webhook_url is None or not _is_listen_error(exc):
             raise  # not about the network: the command line reports it with its path
-        problem = f"cannot listen on {listen}:{port}: {exc.strerror or exc}"
-        print(f"article-bot: error: {problem}", file=sys.stderr)
-        return EXIT_ERROR
+        raise BotStartError(f"cannot listen on {listen}:{port}: {exc.strerror or exc}") from None
     return EXIT_OK
 
 

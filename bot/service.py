@@ -1,0 +1,26 @@
+"""Open the answering service the way the settings describe: one call for every front end."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from bot.settings import Settings
+
+if TYPE_CHECKING:
+    from index.service import AnsweringService
+    from index.store import BuildReport
+
+
+def open_from_settings(
+    settings: Settings, *, progress: bool = False
+) -> tuple[AnsweringService, BuildReport]:
+    """The service over ``SEEDS_DIR`` with the index in ``DATA_DIR`` (built or refreshed)."""
+    from index.service import open_service
+
+    return open_service(
+        settings.seeds_dir,
+        settings.index_dir,
+        settings.model_spec,
+        progress=progress,
+        max_question_chars=settings.max_question_chars,
+    )
