@@ -37,8 +37,11 @@ from bot.telegram import (
 )
 from bot.telegram.answering import Answerer
 from bot.telegram.errors import on_error
+from bot.telegram.fairness import FairUpdateProcessor
 from bot.telegram.ratelimit import QuestionLimiter
+from bot.telegram.replies import busy_notice
 from bot.telegram.retry import ResilientRateLimiter
+from bot.telegram.shutdown import GRACE_KEY, BoundedStopApplication
 from index.service import AnsweringService, open_service
 
 log = logging.getLogger(__name__)
@@ -52,7 +55,8 @@ ALLOWED_UPDATES = [
     Update.CALLBACK_QUERY,
     Update.INLINE_QUERY,
 ]
-# Updates processed at once; model work is still serialised (and batched) by the Answerer.
+# Handlers running at once over all chats (each chat has its own, smaller, limits: see
+# fairness.py); model work is still serialised (and batched) by the Answerer.
 CONCURRENT_UPDATES = 64
 CONNECTION_POOL = 128
 # Telegram answers in well under a second; a stuck connection should fail, not hang a reply.
@@ -76,8 +80,12 @@ def build_application(
         write_timeout=WRITE_TIMEOUT,
         pool_timeout=POOL_TIMEOUT,
     )
+    processor = FairUpdateProcessor(
+        CONCURRENT_UPDATES, backlog_per_chat=settings.chat_backlog, notify=busy_notice
+    )
     application = (
         ApplicationBuilder()
+        .application_class(BoundedStopApplication)
         .token(settings.telegram_bot_token.get_secret_value())
         .base_url(settings.telegram_base_url)
         .request(request)
@@ -89,12 +97,14 @@ def build_application(
                 link_preview_options=LinkPreviewOptions(is_disabled=True),
             )
         )
-        .concurrent_updates(CONCURRENT_UPDATES)
+        .concurrent_updates(processor)
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
         .build()
     )
     application.bot_data[state.SETTINGS] = settings
+    application.bot_data[GRACE_KEY] = settings.shutdown_grace
+    application.bot_data[state.COMMAND_LIMITER] = QuestionLimiter(settings.commands_per_minute)
     application.bot_data[state.QUESTION_LIMITER] = QuestionLimiter(settings.questions_per_minute)
     application.bot_data[state.INLINE_LIMITER] = QuestionLimiter(
         settings.questions_per_minute * inline.INLINE_QUERIES_PER_QUESTION

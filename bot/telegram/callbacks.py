@@ -28,6 +28,7 @@ from bot.telegram.buttons import (
     without,
 )
 from bot.telegram.html import render_passages
+from bot.telegram.ratelimit import Verdict
 from bot.telegram.replies import reply
 from index.answer import Passage
 from index.normalize import content_terms
@@ -43,6 +44,11 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if query is None:
         return
     started = time.perf_counter()
+    verdict = state.command_limiter(context).check(query.from_user.id)
+    if verdict is not Verdict.ALLOW:
+        await query.answer(texts.COMMANDS_LIMITED)
+        log.info("button status=rate_limited")
+        return
     press = decode(query.data)
     message = query.message if isinstance(query.message, Message) else None
     answerer = state.answerer(context)

@@ -20,6 +20,7 @@ SERVICE = "service"
 ANSWERER = "answerer"
 QUESTION_LIMITER = "question_limiter"
 INLINE_LIMITER = "inline_limiter"
+COMMAND_LIMITER = "command_limiter"
 
 AnyContext = CallbackContext[Any, Any, Any, Any]
 
@@ -38,3 +39,7 @@ def question_limiter(context: AnyContext) -> QuestionLimiter:
 
 def inline_limiter(context: AnyContext) -> QuestionLimiter:
     return cast(QuestionLimiter, context.bot_data[INLINE_LIMITER])
+
+
+def command_limiter(context: AnyContext) -> QuestionLimiter:
+    return cast(QuestionLimiter, context.bot_data[COMMAND_LIMITER])
