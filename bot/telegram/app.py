@@ -41,6 +41,7 @@ from bot.telegram.fairness import FairUpdateProcessor
 from bot.telegram.ratelimit import QuestionLimiter
 from bot.telegram.replies import busy_notice
 from bot.telegram.retry import ResilientRateLimiter
+from bot.telegram.safebot import SafeBot
 from bot.telegram.shutdown import GRACE_KEY, BoundedStopApplication
 from index.service import AnsweringService, open_service
 
@@ -83,20 +84,21 @@ def build_application(
     processor = FairUpdateProcessor(
         CONCURRENT_UPDATES, backlog_per_chat=settings.chat_backlog, notify=busy_notice
     )
+    bot = SafeBot(
+        settings.telegram_bot_token.get_secret_value(),
+        base_url=settings.telegram_base_url,
+        request=request,
+        get_updates_request=HTTPXRequest(connection_pool_size=2),
+        rate_limiter=ResilientRateLimiter(max_retries=FLOOD_RETRIES),
+        defaults=Defaults(
+            parse_mode=ParseMode.HTML,
+            link_preview_options=LinkPreviewOptions(is_disabled=True),
+        ),
+    )
     application = (
         ApplicationBuilder()
         .application_class(BoundedStopApplication)
-        .token(settings.telegram_bot_token.get_secret_value())
-        .base_url(settings.telegram_base_url)
-        .request(request)
-        .get_updates_request(HTTPXRequest(connection_pool_size=2))
-        .rate_limiter(ResilientRateLimiter(max_retries=FLOOD_RETRIES))
-        .defaults(
-            Defaults(
-                parse_mode=ParseMode.HTML,
-                link_preview_options=LinkPreviewOptions(is_disabled=True),
-            )
-        )
+        .bot(bot)
         .concurrent_updates(processor)
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)

@@ -778,6 +778,13 @@ class FakeBotAPI:
         self._notify_updates()
         return self._last_update_id
 
+    def push_raw_update(self, body: JSONDict) -> int:
+        """Queue ``body`` as is (an update_id is added), even if no client could parse it."""
+        self._last_update_id += 1
+        self._updates.append({"update_id": self._last_update_id, **copy.deepcopy(body)})
+        self._notify_updates()
+        return self._last_update_id
+
     def push_updates(self, *updates: JSONDict) -> list[int]:
         return [self.push_update(u) for u in updates]
 
