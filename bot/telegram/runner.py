@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 
 from bot import texts
 from bot.settings import Settings
-from bot.telegram.logs import protect_token
+from bot.telegram.logs import protect_credentials, protect_token, redact_url
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +69,7 @@ def run_bot(
     if settings.webhook_secret is not None:
         secrets_to_hide.append(settings.webhook_secret.get_secret_value())
     token_filter = protect_token(*secrets_to_hide)
+    credentials_filter = protect_credentials(settings.telegram_base_url)
     quiet_start_up_tracebacks()
     from telegram.error import InvalidToken, TelegramError
 
@@ -88,8 +89,9 @@ def run_bot(
         print(texts.RUN_BAD_TOKEN, file=sys.stderr)
         return EXIT_ERROR
     except TelegramError as exc:
-        problem = _start_up_problem(exc, settings.telegram_base_url)
-        print(f"article-bot: error: {token_filter.redact(problem)}", file=sys.stderr)
+        problem = _start_up_problem(exc, redact_url(settings.telegram_base_url))
+        problem = credentials_filter.redact(token_filter.redact(problem))
+        print(f"article-bot: error: {problem}", file=sys.stderr)
         return EXIT_ERROR
     except OSError as exc:
         if webhook_url is None or not _is_listen_error(exc):

@@ -100,6 +100,8 @@ async def test_rejected_token_is_one_line_without_the_token(tmp_path):
     [
         ("http://127.0.0.1:{port}/bot", "cannot reach the Bot API at http://127.0.0.1:"),
         ("127.0.0.1:{port}/bot", "TELEGRAM_BASE_URL: Value error, use an http:// or https:// URL"),
+        ("http://admin:hunter2@127.0.0.1:{port}/bot", "the Bot API at http://***@127.0.0.1:"),
+        ("admin:hunter2@127.0.0.1:{port}/bot", "TELEGRAM_BASE_URL: Value error, use an http://"),
     ],
 )
 async def test_unreachable_bot_api_is_one_line(tmp_path, base_url, message):
@@ -115,6 +117,7 @@ async def test_unreachable_bot_api_is_one_line(tmp_path, base_url, message):
     (line,) = error_lines(stderr)
     assert line.startswith("article-bot: error: ") and message in line
     assert TOKEN not in stderr.decode()
+    assert "hunter2" not in stderr.decode() and "admin" not in stderr.decode()
 
 
 @pytest.mark.parametrize("problem", ["webhook refused", "port taken"])
