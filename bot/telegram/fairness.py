@@ -26,6 +26,8 @@ from typing import Any
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
 
+from bot.telegram.once import Once
+
 log = logging.getLogger(__name__)
 
 # Handlers of one chat that may run at once: enough to batch a group's questions together.
@@ -109,6 +111,7 @@ class FairUpdateProcessor(BaseUpdateProcessor):
         self._held: dict[asyncio.Task[None], _Held] = {}
         self._notices: set[asyncio.Task[None]] = set()
         self._stopping = False
+        self._update_ids = Once()
         self.counters = _Counters()
         self.report = ShutdownReport()
 
@@ -124,6 +127,10 @@ class FairUpdateProcessor(BaseUpdateProcessor):
         if self._stopping:
             _close(coroutine)
             self.report.arrived_late += 1
+            return
+        if isinstance(update, Update) and not self._update_ids.claim(update.update_id):
+            _close(coroutine)  # delivered again (a webhook retry, a restart): answered once
+            log.info("update %d delivered again: ignored", update.update_id)
             return
         key = chat_key(update)
         chat = self._chats.get(key)

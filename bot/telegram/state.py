@@ -13,6 +13,7 @@ from telegram.ext import CallbackContext
 
 from bot.settings import Settings
 from bot.telegram.answering import Answerer
+from bot.telegram.once import Once
 from bot.telegram.ratelimit import QuestionLimiter
 
 SETTINGS = "settings"
@@ -21,6 +22,7 @@ ANSWERER = "answerer"
 QUESTION_LIMITER = "question_limiter"
 INLINE_LIMITER = "inline_limiter"
 COMMAND_LIMITER = "command_limiter"
+BUTTON_PRESSES = "button_presses"
 
 AnyContext = CallbackContext[Any, Any, Any, Any]
 
@@ -43,3 +45,8 @@ def inline_limiter(context: AnyContext) -> QuestionLimiter:
 
 def command_limiter(context: AnyContext) -> QuestionLimiter:
     return cast(QuestionLimiter, context.bot_data[COMMAND_LIMITER])
+
+
+def button_presses(context: AnyContext) -> Once:
+    """Button presses already acted on: a double tap posts once and votes once."""
+    return cast(Once, context.bot_data.setdefault(BUTTON_PRESSES, Once()))
