@@ -38,6 +38,8 @@ from bot.telegram import (
 from bot.telegram.answering import Answerer
 from bot.telegram.errors import on_error
 from bot.telegram.fairness import FairUpdateProcessor
+from bot.telegram.outbox import FILE_NAME as OUTBOX_FILE
+from bot.telegram.outbox import Outbox
 from bot.telegram.ratelimit import QuestionLimiter
 from bot.telegram.replies import busy_notice
 from bot.telegram.retry import ResilientRateLimiter
@@ -84,12 +86,15 @@ def build_application(
     processor = FairUpdateProcessor(
         CONCURRENT_UPDATES, backlog_per_chat=settings.chat_backlog, notify=busy_notice
     )
+    limiter = ResilientRateLimiter(max_retries=FLOOD_RETRIES)
+    if settings.reply_retry_minutes > 0:
+        limiter.outbox = Outbox(settings.data_dir / OUTBOX_FILE, settings.reply_retry_minutes * 60)
     bot = SafeBot(
         settings.telegram_bot_token.get_secret_value(),
         base_url=settings.telegram_base_url,
         request=request,
         get_updates_request=HTTPXRequest(connection_pool_size=2),
-        rate_limiter=ResilientRateLimiter(max_retries=FLOOD_RETRIES),
+        rate_limiter=limiter,
         defaults=Defaults(
             parse_mode=ParseMode.HTML,
             link_preview_options=LinkPreviewOptions(is_disabled=True),
@@ -105,6 +110,7 @@ def build_application(
         .build()
     )
     application.bot_data[state.SETTINGS] = settings
+    application.bot_data[state.OUTBOX] = limiter.outbox
     application.bot_data[GRACE_KEY] = settings.shutdown_grace
     application.bot_data[state.COMMAND_LIMITER] = QuestionLimiter(settings.commands_per_minute)
     application.bot_data[state.QUESTION_LIMITER] = QuestionLimiter(settings.questions_per_minute)
@@ -129,6 +135,9 @@ async def _post_init(application: BotApplication) -> None:
         service = await _open_service(settings)
         application.bot_data[state.SERVICE] = service
     application.bot_data[state.ANSWERER] = Answerer(service)
+    outbox: Outbox | None = application.bot_data.get(state.OUTBOX)
+    if outbox is not None and isinstance(application.bot, SafeBot):
+        outbox.start(application.bot.resend)  # replies kept before a restart go out first
     await register_commands(application)
 
 
@@ -167,3 +176,6 @@ async def _post_shutdown(application: BotApplication) -> None:
     answerer: Answerer | None = application.bot_data.pop(state.ANSWERER, None)
     if answerer is not None:
         answerer.close()
+    outbox: Outbox | None = application.bot_data.get(state.OUTBOX)
+    if outbox is not None:
+        await outbox.stop()

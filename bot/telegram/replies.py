@@ -21,6 +21,7 @@ from bot import texts
 from bot.telegram import state
 from bot.telegram.buttons import answer_keyboard
 from bot.telegram.html import plain_html, render_answer, render_summaries
+from bot.telegram.outbox import QueuedForDelivery
 from bot.telegram.ratelimit import Verdict
 from bot.telegram.split import split_html
 
@@ -45,15 +46,18 @@ async def send_parts(
     sent: list[Message] = []
     for i, part in enumerate(parts):
         quote = ReplyParameters(reply_to, allow_sending_without_reply=True) if reply_to else None
-        sent.append(
-            await bot.send_message(
-                chat_id,
-                part,
-                reply_parameters=quote if i == 0 else None,
-                reply_markup=keyboard if i == len(parts) - 1 else None,
-                message_thread_id=thread_id,
+        try:
+            sent.append(
+                await bot.send_message(
+                    chat_id,
+                    part,
+                    reply_parameters=quote if i == 0 else None,
+                    reply_markup=keyboard if i == len(parts) - 1 else None,
+                    message_thread_id=thread_id,
+                )
             )
-        )
+        except QueuedForDelivery:
+            continue  # kept for later; the next parts queue behind it, in order
     return sent
 
 

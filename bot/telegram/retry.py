@@ -13,8 +13,10 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 
 from telegram import constants
-from telegram.error import BadRequest, NetworkError, TimedOut
+from telegram.error import BadRequest, NetworkError, RetryAfter, TimedOut
 from telegram.ext import AIORateLimiter
+
+from bot.telegram.outbox import QUEUED_ENDPOINTS, Outbox, QueuedForDelivery, delivering
 
 log = logging.getLogger(__name__)
 
@@ -46,8 +48,38 @@ class ResilientRateLimiter(AIORateLimiter):
         )
         self._network_retries = network_retries
         self._backoff = backoff
+        # Where replies go that still fail after the retries (set once the bot has one).
+        self.outbox: Outbox | None = None
+        self.lost = 0  # replies given up on without an outbox
 
     async def process_request(
+        self,
+        callback: Callable[..., Coroutine[Any, Any, Result]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: int | None,
+    ) -> Result:
+        """Send with retries; a reply that still fails waits in the outbox, never lost."""
+        keep = endpoint in QUEUED_ENDPOINTS and not delivering.get()
+        outbox = self.outbox if keep else None
+        if outbox is not None and outbox.has_pending(data):
+            outbox.put(endpoint, data)  # behind this chat's earlier replies, in order
+            raise QueuedForDelivery("queued behind earlier replies to this chat")
+        try:
+            return await self._with_retries(callback, args, kwargs, endpoint, data, rate_limit_args)
+        except (NetworkError, RetryAfter) as exc:
+            if not keep or isinstance(exc, (BadRequest, TimedOut)):
+                raise
+            if outbox is None:
+                self.lost += 1
+                log.error("reply lost: the Bot API is unreachable (%d lost)", self.lost)
+                raise
+            outbox.put(endpoint, data)
+            raise QueuedForDelivery(f"kept for later: {exc.message}") from exc
+
+    async def _with_retries(
         self,
         callback: Callable[..., Coroutine[Any, Any, Result]],
         args: Any,

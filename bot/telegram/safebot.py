@@ -48,6 +48,10 @@ class SafeBot(ExtBot[Any]):
             offset = self._skip_through + 1  # confirm the skipped update to Telegram
         return await super().get_updates(offset, *args, **kwargs)
 
+    async def resend(self, endpoint: str, params: dict[str, Any]) -> object:
+        """Send a request kept by the outbox (parameters already in wire form)."""
+        return await self._post(endpoint, params)
+
     async def _do_post(
         self,
         endpoint: str,

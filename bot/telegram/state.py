@@ -23,6 +23,7 @@ QUESTION_LIMITER = "question_limiter"
 INLINE_LIMITER = "inline_limiter"
 COMMAND_LIMITER = "command_limiter"
 BUTTON_PRESSES = "button_presses"
+OUTBOX = "outbox"
 
 AnyContext = CallbackContext[Any, Any, Any, Any]
 
