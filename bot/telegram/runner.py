@@ -1,14 +1,15 @@
 """``article-bot run``: long polling, or a webhook that checks Telegram's secret token.
 
-``run_polling``/``run_webhook`` own the event loop and stop cleanly on SIGINT/SIGTERM, so
-this module only chooses the mode, protects the token in logs and turns start-up failures
-into one-line messages with an exit status. The application (and with it the answering
-library) is imported only once a token is known to be set, so the no-token message is
-all that is printed.
+``run_polling`` and :func:`~bot.telegram.webhook.serve_webhook` own the event loop and stop
+cleanly on SIGINT/SIGTERM, so this module only chooses the mode, protects the token in logs
+and turns start-up failures into one-line messages with an exit status. The application
+(and with it the answering library) is imported only once a token is known to be set, so
+the no-token message is all that is printed.
 """
 
 from __future__ import annotations
 
+import asyncio
 import errno
 import logging
 import secrets
@@ -33,7 +34,7 @@ _LISTEN_ERRNOS = frozenset({errno.EADDRINUSE, errno.EADDRNOTAVAIL, errno.EACCES}
 
 
 def webhook_options(settings: Settings, url: str, listen: str, port: int) -> dict[str, Any]:
-    """Arguments for ``run_webhook``/``start_webhook``: the URL's path is served locally.
+    """Arguments for :func:`~bot.telegram.webhook.serve_webhook`: the URL's path is served here.
 
     Without ``WEBHOOK_SECRET`` a random secret is used for this run: Telegram learns it from
     ``setWebhook`` and sends it back, so forged requests are still refused.
@@ -74,6 +75,7 @@ def run_bot(
     from telegram.error import InvalidToken, TelegramError
 
     from bot.telegram.app import ALLOWED_UPDATES, build_application
+    from bot.telegram.webhook import serve_webhook
 
     try:
         application = build_application(settings)
@@ -81,7 +83,7 @@ def run_bot(
             options = webhook_options(settings, webhook_url, listen, port)
             protect_token(options["secret_token"])
             log.info("starting webhook on %s:%d", listen, port)
-            application.run_webhook(**options)
+            asyncio.run(serve_webhook(application, options))
         else:
             log.info("starting long polling")
             application.run_polling(allowed_updates=ALLOWED_UPDATES)
