@@ -2,7 +2,8 @@
 
 ``AIORateLimiter`` already waits out a 429 (``retry_after``). A 5xx or a dropped connection
 reaches handlers as ``NetworkError``; retrying it here, below every handler, means a reply
-is not lost to one bad gateway, and no handler needs its own retry loop.
+is not lost to one bad gateway, and no handler needs its own retry loop. A reply that still
+fails goes to the outbox (:mod:`.outbox`), which sends it when the Bot API is back.
 """
 
 from __future__ import annotations
