@@ -116,3 +116,22 @@ async def test_stop_is_bounded_and_reports_what_was_not_answered(
     assert took < 6.0
     (line,) = [r.getMessage() for r in caplog.records if "not answered" in r.getMessage()]
     assert line.startswith(f"stopped: {BACKLOG} update(s) not answered")
+
+
+async def test_a_flood_limit_429_in_a_group_pauses_only_that_group(fake_api: FakeBotAPI, service):
+    retry_after = 6
+    async with running_bot(fake_api, service):
+        fake_api.rate_limit_next("sendMessage", retry_after=retry_after)
+        fake_api.push_update(fake_api.command(f"/ask {QUESTION}", "supergroup", chat_id=GROUP))
+        (limited,) = await fake_api.wait_for("sendMessage", timeout=WAIT)
+        (private,) = await replies(
+            fake_api, fake_api.private_text(QUESTION, user_id=PRIVATE_USER), timeout=WAIT
+        )
+        (group,) = await fake_api.wait_for(
+            "sendMessage", timeout=WAIT, predicate=lambda c: c.ok and c.params["chat_id"] == GROUP
+        )
+    assert limited.status == 429 and limited.params["chat_id"] == GROUP
+    answered = next(c for c in fake_api.calls("sendMessage") if c.params["chat_id"] == PRIVATE_USER)
+    assert answered.at < limited.at + retry_after  # not held by the group's pause
+    assert group.at >= limited.at + retry_after  # the group waited as Telegram asked
+    assert ANSWER in visible(private)
