@@ -37,6 +37,7 @@ NOTICE_INTERVAL = 60.0
 # PTB's own semaphore only bounds how many updates are held at all (running, waiting or
 # being refused); the real limits are the per-chat ones and ``max_running``.
 _HELD_PER_SLOT = 16
+_MAX_CHATS = 10_000  # chats remembered (for their last notice) before idle ones are forgotten
 
 Notifier = Callable[[Update], Awaitable[None]]
 
@@ -134,6 +135,8 @@ class FairUpdateProcessor(BaseUpdateProcessor):
             return
         key = chat_key(update)
         chat = self._chats.get(key)
+        if chat is None and len(self._chats) >= _MAX_CHATS:
+            self._forget_idle_chats()
         if chat is None:
             chat = self._chats[key] = _Chat(asyncio.Semaphore(self.running_per_chat))
         if chat.held >= self.backlog_per_chat:
@@ -153,6 +156,11 @@ class FairUpdateProcessor(BaseUpdateProcessor):
             chat.held -= 1
             if chat.held == 0 and self._clock() - chat.last_notice >= self._notice_interval:
                 self._chats.pop(key, None)
+
+    def _forget_idle_chats(self) -> None:
+        """Chats with nothing held are only kept for their notice time: forget them."""
+        for key in [k for k, c in self._chats.items() if c.held == 0]:
+            del self._chats[key]
 
     async def _run(self, chat: _Chat, held: _Held, coroutine: Awaitable[Any]) -> None:
         try:
