@@ -20,7 +20,7 @@ import inspect
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from telegram import Update
@@ -82,7 +82,6 @@ class ShutdownReport:
 class _Counters:
     shed: int = 0
     notices: int = 0
-    by_chat: dict[int | str, int] = field(default_factory=dict)
 
 
 class FairUpdateProcessor(BaseUpdateProcessor):
@@ -173,7 +172,6 @@ class FairUpdateProcessor(BaseUpdateProcessor):
 
     def _shed(self, key: int | str, chat: _Chat, update: object) -> None:
         self.counters.shed += 1
-        self.counters.by_chat[key] = self.counters.by_chat.get(key, 0) + 1
         now = self._clock()
         if now - chat.last_notice < self._notice_interval:
             log.info("update refused: chat busy (notice already sent)")

@@ -60,6 +60,7 @@ class Counters:
     delivered: int = 0
     expired: int = 0  # not delivered within REPLY_RETRY_MINUTES
     refused: int = 0  # the Bot API refused it when it came back (chat gone, bot blocked)
+    lost: int = 0  # could not be written to the file (disk full, read-only)
 
 
 def chat_of(data: dict[str, Any]) -> str:
@@ -91,8 +92,17 @@ class Outbox:
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         if path.exists():
-            for entry in self.entries():
-                self._chats[entry.chat] = self._chats.get(entry.chat, 0) + 1
+            try:
+                for entry in self.entries():
+                    self._chats[entry.chat] = self._chats.get(entry.chat, 0) + 1
+            except (
+                sqlite3.Error,
+                ValueError,
+            ) as exc:  # damaged: keep it aside, start afresh
+                self.close()
+                aside = path.with_name(path.name + ".damaged")
+                path.replace(aside)
+                log.error("outbox %s is damaged (%s); moved to %s", path, exc, aside.name)
 
     def _connect(self) -> sqlite3.Connection:
         if self._db is None:
@@ -114,19 +124,34 @@ class Outbox:
         """Whether the reply's chat already has replies waiting (new ones queue behind)."""
         return self._chats.get(chat_of(data), 0) > 0
 
-    def put(self, endpoint: str, data: dict[str, Any]) -> None:
+    def put(self, endpoint: str, data: dict[str, Any]) -> bool:
+        """Keep one reply; False (and logged) when the file cannot be written."""
         params = serialise(data)
         chat = chat_of(data)
-        db = self._connect()
-        db.execute(
-            "INSERT INTO outbox (chat, endpoint, params, created) VALUES (?, ?, ?, ?)",
-            (chat, endpoint, json.dumps(params, ensure_ascii=False), self._clock()),
-        )
-        db.commit()
+        try:
+            db = self._connect()
+            db.execute(
+                "INSERT INTO outbox (chat, endpoint, params, created) VALUES (?, ?, ?, ?)",
+                (chat, endpoint, json.dumps(params, ensure_ascii=False), self._clock()),
+            )
+            db.commit()
+        except (sqlite3.Error, OSError) as exc:
+            self.counters.lost += 1
+            log.error(
+                "reply lost: cannot keep it in %s (%s); %d lost",
+                self.path,
+                exc,
+                self.counters.lost,
+            )
+            return False
         self._chats[chat] = self._chats.get(chat, 0) + 1
         self.counters.queued += 1
-        log.warning("reply kept for later: the Bot API is unreachable (%d waiting)", self.waiting)
+        log.warning(
+            "reply kept for later: the Bot API is unreachable (%d waiting)",
+            self.waiting,
+        )
         self._wake.set()
+        return True
 
     def entries(self) -> list[Entry]:
         rows = self._connect().execute(
@@ -216,6 +241,9 @@ class Outbox:
                 self.waiting,
                 self.keep_seconds / 60,
             )
+        self.close()
+
+    def close(self) -> None:
         if self._db is not None:
             self._db.close()
             self._db = None

@@ -51,7 +51,9 @@ class ResilientRateLimiter(AIORateLimiter):
     ) -> None:
         # No retries in the base class: its 429 pause would hold every chat.
         super().__init__(
-            overall_max_rate=overall_max_rate, group_max_rate=group_max_rate, max_retries=0
+            overall_max_rate=overall_max_rate,
+            group_max_rate=group_max_rate,
+            max_retries=0,
         )
         _quiet_base_class_give_up()
         self._flood_retries = max_retries
@@ -74,8 +76,8 @@ class ResilientRateLimiter(AIORateLimiter):
         """Send with retries; a reply that still fails waits in the outbox, never lost."""
         keep = endpoint in QUEUED_ENDPOINTS and not delivering.get()
         outbox = self.outbox if keep else None
-        if outbox is not None and outbox.has_pending(data):
-            outbox.put(endpoint, data)  # behind this chat's earlier replies, in order
+        if outbox is not None and outbox.has_pending(data) and outbox.put(endpoint, data):
+            # Behind this chat's earlier replies, in order.
             raise QueuedForDelivery("queued behind earlier replies to this chat")
         try:
             return await self._with_retries(callback, args, kwargs, endpoint, data, rate_limit_args)
@@ -86,7 +88,8 @@ class ResilientRateLimiter(AIORateLimiter):
                 self.lost += 1
                 log.error("reply lost: the Bot API is unreachable (%d lost)", self.lost)
                 raise
-            outbox.put(endpoint, data)
+            if not outbox.put(endpoint, data):
+                raise
             raise QueuedForDelivery(f"kept for later: {exc.message}") from exc
 
     def _forget_past_pauses(self) -> None:
