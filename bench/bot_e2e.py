@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import itertools
 import logging
 import os
 import tempfile
@@ -474,10 +476,266 @@ def bot_throughput_figures(
     _print(run)
 
 
+# ------------------------------------------------------------------ reliability figures
+FLOOD_GROUP_ID = -1_007_000_000_001
+FLOOD_FIRST_USER_ID = 7_300_001
+FLOOD_BURST = 100  # /summary from one member and /ask from 120 others, as in the issue
+FLOOD_ASKERS = 120
+FLOOD_PER_SECOND = 20  # the flood keeps coming while the private chats are measured
+PRIVATE_CHATS = 5
+PRIVATE_PAUSE = 2.0  # seconds each private chat waits between an answer and its next question
+PRIVATE_SECONDS = 30.0  # how long the private chats keep asking (the flood lasts as long)
+OUTAGE_SECONDS = 60.0
+OUTAGE_CHATS = 20
+OUTAGE_WAIT_AFTER = 180.0  # bound on waiting for kept replies once the API is back
+
+
+@dataclass
+class _FloodRun:
+    flooded: bool
+    latencies: list[float] = field(default_factory=list)
+    unanswered: int = 0
+    group_messages: int = 0
+    busy_notices: int = 0
+    flood_updates: int = 0
+    summaries: int = 0
+    asks: int = 0
+    stop_seconds: float = 0.0
+    stop_report: str = ""
+
+
+def _group_update(api: FakeBotAPI, i: int, run: _FloodRun) -> dict[str, object]:
+    """The i-th flood update: a /summary from one member, or /ask from one of many."""
+    if i % 2 == 0:
+        run.summaries += 1
+        return api.command("/summary", "supergroup", chat_id=FLOOD_GROUP_ID)
+    run.asks += 1
+    user = FLOOD_FIRST_USER_ID + (i // 2) % FLOOD_ASKERS
+    return api.command("/ask ماذا حدث؟", "supergroup", chat_id=FLOOD_GROUP_ID, user_id=user)
+
+
+async def _flood(api: FakeBotAPI, run: _FloodRun, done: asyncio.Event) -> None:
+    for i in range(FLOOD_BURST + FLOOD_ASKERS):
+        api.push_update(_group_update(api, i, run))
+    run.flood_updates = FLOOD_BURST + FLOOD_ASKERS
+    while not done.is_set():
+        for _ in range(FLOOD_PER_SECOND):
+            api.push_update(_group_update(api, run.flood_updates, run))
+            run.flood_updates += 1
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(done.wait(), 1.0)
+
+
+async def _private_asker(
+    api: FakeBotAPI, user_id: int, questions: list[str], run: _FloodRun
+) -> None:
+    """Ask, wait for the answer, pause, ask again, for ``PRIVATE_SECONDS``."""
+    end = time.monotonic() + PRIVATE_SECONDS
+    for i in itertools.count():
+        if time.monotonic() >= end:
+            return
+        question = questions[i % len(questions)]
+        before = len(api.sent_messages(user_id))
+        pushed = time.monotonic()
+        api.push_update(api.private_text(question, user_id=user_id, username=None))
+        try:
+            await api.wait_for(
+                "sendMessage",
+                count=before + 1,
+                timeout=STOP_SECONDS * 4,
+                predicate=lambda c: c.ok and str(c.params.get("chat_id")) == str(user_id),
+            )
+        except AssertionError:
+            run.unanswered += 1
+            continue
+        run.latencies.append((time.monotonic() - pushed) * 1000)
+        await asyncio.sleep(PRIVATE_PAUSE)
+
+
+async def _drive_flood(
+    settings: Settings, service: AnsweringService, questions: list[str], run: _FloodRun
+) -> None:
+    async with FakeBotAPI() as api:
+        app = build_application(_bench_settings(settings, api.base_url), service=service)
+        await _start(app)
+        done = asyncio.Event()
+        flood = asyncio.create_task(_flood(api, run, done)) if run.flooded else None
+        try:
+            if flood is not None:  # the group's first replies: the flood is under way
+                await api.wait_for(
+                    "sendMessage",
+                    timeout=STOP_SECONDS,
+                    predicate=lambda c: str(c.params.get("chat_id")) == str(FLOOD_GROUP_ID),
+                )
+            askers = [FIRST_USER_ID + i for i in range(PRIVATE_CHATS)]
+            per_chat = [questions[i::PRIVATE_CHATS] or questions[:1] for i in range(PRIVATE_CHATS)]
+            await asyncio.gather(
+                *(_private_asker(api, u, q, run) for u, q in zip(askers, per_chat, strict=True))
+            )
+        finally:
+            done.set()
+            if flood is not None:
+                await flood
+            group = [visible_text(c) for c in api.calls("sendMessage") if c.ok]
+            run.group_messages = len(api.sent_messages(FLOOD_GROUP_ID))
+            run.busy_notices = sum(texts.CHAT_BUSY in t for t in group)
+            started = time.monotonic()
+            await _stop(app)
+            run.stop_seconds = time.monotonic() - started
+            processor = app.update_processor
+            report = getattr(processor, "report", None)
+            if report is not None:
+                run.stop_report = (
+                    f"{report.unanswered} update(s) not answered "
+                    f"({report.waiting} waiting, {report.arrived_late} arriving while "
+                    f"stopping, {report.cut_off} cut off)"
+                )
+
+
+def visible_text(call: RecordedCall) -> str:
+    result = call.result if isinstance(call.result, dict) else {}
+    return str(result.get("text", ""))
+
+
+@dataclass
+class _OutageRun:
+    seconds: float
+    asked: int = 0
+    delivered: int = 0
+    apologies: int = 0
+    after_end: list[float] = field(default_factory=list)  # seconds after the outage ended
+    kept: int = 0
+    expired: int = 0
+
+
+async def _drive_outage(
+    settings: Settings, service: AnsweringService, questions: list[str], run: _OutageRun
+) -> None:
+    async with FakeBotAPI() as api:
+        app = build_application(_bench_settings(settings, api.base_url), service=service)
+        await _start(app)
+        try:
+            api.outage(run.seconds)  # questions still arrive; no reply can be sent
+            ended = time.monotonic() + run.seconds
+            users = [FIRST_USER_ID + i for i in range(OUTAGE_CHATS)]
+            for i, user in enumerate(users):  # spread over the first half of the outage
+                api.push_update(
+                    api.private_text(questions[i % len(questions)], user_id=user, username=None)
+                )
+                run.asked += 1
+                await asyncio.sleep(run.seconds / 2 / len(users))
+            with contextlib.suppress(AssertionError):
+                await api.wait_for(
+                    "sendMessage",
+                    count=len(users),
+                    timeout=run.seconds + OUTAGE_WAIT_AFTER,
+                    predicate=lambda c: c.ok,
+                )
+            for call in api.calls("sendMessage"):
+                if not call.ok:
+                    continue
+                if texts.ERROR in visible_text(call):
+                    run.apologies += 1
+                else:
+                    run.delivered += 1
+                    run.after_end.append(max(call.at - ended, 0.0))
+            outbox = app.bot_data.get("outbox")
+            if outbox is not None:
+                run.kept = outbox.counters.queued
+                run.expired = outbox.counters.expired
+        finally:
+            api.clear_injections()
+            await _stop(app)
+
+
+def _print_flood(quiet: _FloodRun, flooded: _FloodRun) -> None:
+    print(
+        f"\n### A flooded group against private chats ({PRIVATE_CHATS} private chats asking "
+        f"for {PRIVATE_SECONDS:.0f} s, {PRIVATE_PAUSE:.0f} s between an answer and the next "
+        "question)\n"
+    )
+    print(_row("what", "no flood", "one group flooding"))
+    print(_row("---", "---:", "---:"))
+    for q in (50, 95):
+        print(
+            _row(
+                f"private reply latency, p{q}",
+                _ms(_percentile(quiet.latencies, q)) if quiet.latencies else "-",
+                _ms(_percentile(flooded.latencies, q)) if flooded.latencies else "-",
+            )
+        )
+    print(_row("private questions answered", len(quiet.latencies), len(flooded.latencies)))
+    print(_row("private questions unanswered", quiet.unanswered, flooded.unanswered))
+    print(_row("updates the group sent", 0, flooded.flood_updates))
+    print(_row("messages the bot sent to the group", 0, flooded.group_messages))
+    print(_row("of which busy notices", 0, flooded.busy_notices))
+    print(_row("stop, seconds", f"{quiet.stop_seconds:.1f}", f"{flooded.stop_seconds:.1f}"))
+    print()
+    print(
+        f"The group sent {FLOOD_BURST + FLOOD_ASKERS} updates at once, then "
+        f"{FLOOD_PER_SECOND} a second until the private chats were done: {flooded.summaries} "
+        f"/summary from one member and {flooded.asks} /ask from {FLOOD_ASKERS} others. "
+        f"Stop at the end of the flood: {flooded.stop_report or 'n/a'}."
+    )
+
+
+def _print_outage(run: _OutageRun) -> None:
+    print(f"\n### Replies through a {run.seconds:.0f} s Bot API outage\n")
+    print(_row("what", "value"))
+    print(_row("---", "---:"))
+    print(_row("questions asked during the outage", run.asked))
+    print(_row("answers delivered after it", run.delivered))
+    print(_row("apologies instead of answers", run.apologies))
+    print(_row("replies kept in the outbox", run.kept))
+    print(_row("replies dropped (kept too long)", run.expired))
+    if run.after_end:
+        print(_row("last answer, seconds after the outage ended", f"{max(run.after_end):.1f}"))
+    print()
+    print(
+        "Every Bot API method but getUpdates failed (connection dropped) for the whole "
+        "outage, so questions kept arriving and were confirmed while no reply could be sent."
+    )
+
+
+def bot_reliability_figures(
+    settings: Settings,
+    embedder: Embedder,
+    questions: list[str],
+    *,
+    outage_seconds: float = OUTAGE_SECONDS,
+) -> None:
+    """Private-chat latency with and without a flooded group; replies after an outage."""
+    if not questions:
+        raise ValueError("no questions to ask")
+    with tempfile.TemporaryDirectory() as tmp:
+        service, _ = open_service(
+            settings.seeds_dir,
+            Path(tmp) / "index",
+            settings.model_spec,
+            embedder=embedder,
+            max_question_chars=settings.max_question_chars,
+        )
+        service.ask(questions[0])
+        local = settings.model_copy(update={"data_dir": Path(tmp)})  # the outbox file
+        # Every refused update and failed send is logged as a warning: thousands, here.
+        logging.getLogger("bot.telegram").setLevel(logging.ERROR)
+        quiet, flooded = _FloodRun(flooded=False), _FloodRun(flooded=True)
+        asyncio.run(_drive_flood(local, service, questions, quiet))
+        asyncio.run(_drive_flood(local, service, questions, flooded))
+        _print_flood(quiet, flooded)
+        outage = _OutageRun(seconds=outage_seconds)
+        asyncio.run(_drive_outage(local, service, questions, outage))
+        _print_outage(outage)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--chats", type=int, default=10)
     parser.add_argument("--per-chat", type=int, default=2)
+    parser.add_argument(
+        "--reliability", action="store_true", help="flood and outage figures instead"
+    )
+    parser.add_argument("--outage-seconds", type=float, default=OUTAGE_SECONDS)
     parser.add_argument(
         "--questions", type=Path, required=True, help="an evaluation file to take questions from"
     )
@@ -492,6 +750,9 @@ def main() -> None:
         else:
             questions.extend(q for q, _ in item.questions)
     embedder = load_embedder(settings.model_spec)
+    if args.reliability:
+        bot_reliability_figures(settings, embedder, questions, outage_seconds=args.outage_seconds)
+        return
     bot_throughput_figures(settings, embedder, questions, chats=args.chats, per_chat=args.per_chat)
 
 

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bench.bot_e2e import bot_throughput_figures
+from bench.bot_e2e import bot_reliability_figures, bot_throughput_figures
 from bot.logs import configure_logging
 from bot.settings import Settings, load_settings
 from index.calibration import calibration_for
@@ -430,6 +430,7 @@ def main() -> None:
             data = read_eval_file(args.article_questions)
             bot_questions = [q.question for q in data if isinstance(q, ArticleQuestion)]
         bot_throughput_figures(settings, embedder, bot_questions)
+        bot_reliability_figures(settings, embedder, bot_questions)
     cold_start_figures(questions[0], summary)
     others = [
         (backend, load_embedder(ModelSpec(settings.embedding_model, settings.models_dir, backend)))

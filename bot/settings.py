@@ -56,6 +56,10 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     max_question_chars: int = Field(default=MAX_QUESTION_CHARS, ge=10, le=4000)
     questions_per_minute: int = Field(default=12, ge=1, le=600)
+    commands_per_minute: int = Field(default=6, ge=1, le=600)
+    chat_backlog: int = Field(default=8, ge=1, le=1000)
+    reply_retry_minutes: float = Field(default=15.0, ge=0.0, le=1440.0)
+    shutdown_grace: float = Field(default=10.0, ge=0.0, le=300.0, description="seconds")
     summary_sentences: int = Field(default=3, ge=1, le=MAX_SUMMARY_SENTENCES)
     summary_chat_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
     summary_interval: int = Field(

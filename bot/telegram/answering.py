@@ -72,14 +72,27 @@ class Answerer:
             questions = [question for question, _ in batch]
             try:
                 answers = await self._run(partial(self.service.ask_many, questions, self._k))
-            except Exception as exc:  # every waiting handler gets the error, none hangs
-                for _, future in batch:
-                    if not future.done():
-                        future.set_exception(exc)
+            except Exception as exc:
+                if len(batch) == 1:
+                    _settle(batch[0][1], exc)
+                else:
+                    await self._one_by_one(batch)
                 continue
             for (_, future), answer in zip(batch, answers, strict=True):
-                if not future.done():
-                    future.set_result(answer)
+                _settle(future, answer)
+
+    async def _one_by_one(self, batch: list[tuple[str, asyncio.Future[Answer]]]) -> None:
+        """After a failed batch: ask each question alone, so one bad question fails only itself."""
+        log.warning("a batch of %d questions failed; answering them one by one", len(batch))
+        for question, future in batch:
+            if future.done():
+                continue
+            try:
+                (answer,) = await self._run(partial(self.service.ask_many, [question], self._k))
+            except Exception as exc:  # its handler gets the error (and apologises); none hangs
+                _settle(future, exc)
+            else:
+                _settle(future, answer)
 
     def close(self) -> None:
         """Stop accepting work; a batch already running finishes in its thread."""
@@ -87,3 +100,13 @@ class Answerer:
             future.cancel()
         self._pending.clear()
         self._executor.shutdown(wait=False, cancel_futures=True)
+
+
+def _settle(future: asyncio.Future[Answer], outcome: Answer | BaseException) -> None:
+    """Hand ``outcome`` to a waiting handler unless it stopped waiting (cancelled)."""
+    if future.done():
+        return
+    if isinstance(outcome, BaseException):
+        future.set_exception(outcome)
+    else:
+        future.set_result(outcome)

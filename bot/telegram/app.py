@@ -38,8 +38,14 @@ from bot.telegram import (
 )
 from bot.telegram.answering import Answerer
 from bot.telegram.errors import on_error
+from bot.telegram.fairness import FairUpdateProcessor
+from bot.telegram.outbox import FILE_NAME as OUTBOX_FILE
+from bot.telegram.outbox import Outbox
 from bot.telegram.ratelimit import QuestionLimiter
+from bot.telegram.replies import busy_notice
 from bot.telegram.retry import ResilientRateLimiter
+from bot.telegram.safebot import SafeBot
+from bot.telegram.shutdown import GRACE_KEY, BoundedStopApplication
 from index.service import AnsweringService
 
 log = logging.getLogger(__name__)
@@ -53,7 +59,8 @@ ALLOWED_UPDATES = [
     Update.CALLBACK_QUERY,
     Update.INLINE_QUERY,
 ]
-# Updates processed at once; model work is still serialised (and batched) by the Answerer.
+# Handlers running at once over all chats (each chat has its own, smaller, limits: see
+# fairness.py); model work is still serialised (and batched) by the Answerer.
 CONCURRENT_UPDATES = 64
 CONNECTION_POOL = 128
 # Telegram answers in well under a second; a stuck connection should fail, not hang a reply.
@@ -77,25 +84,36 @@ def build_application(
         write_timeout=WRITE_TIMEOUT,
         pool_timeout=POOL_TIMEOUT,
     )
+    processor = FairUpdateProcessor(
+        CONCURRENT_UPDATES, backlog_per_chat=settings.chat_backlog, notify=busy_notice
+    )
+    limiter = ResilientRateLimiter(max_retries=FLOOD_RETRIES)
+    if settings.reply_retry_minutes > 0:
+        limiter.outbox = Outbox(settings.data_dir / OUTBOX_FILE, settings.reply_retry_minutes * 60)
+    bot = SafeBot(
+        settings.telegram_bot_token.get_secret_value(),
+        base_url=settings.telegram_base_url,
+        request=request,
+        get_updates_request=HTTPXRequest(connection_pool_size=2),
+        rate_limiter=limiter,
+        defaults=Defaults(
+            parse_mode=ParseMode.HTML,
+            link_preview_options=LinkPreviewOptions(is_disabled=True),
+        ),
+    )
     application = (
         ApplicationBuilder()
-        .token(settings.telegram_bot_token.get_secret_value())
-        .base_url(settings.telegram_base_url)
-        .request(request)
-        .get_updates_request(HTTPXRequest(connection_pool_size=2))
-        .rate_limiter(ResilientRateLimiter(max_retries=FLOOD_RETRIES))
-        .defaults(
-            Defaults(
-                parse_mode=ParseMode.HTML,
-                link_preview_options=LinkPreviewOptions(is_disabled=True),
-            )
-        )
-        .concurrent_updates(CONCURRENT_UPDATES)
+        .application_class(BoundedStopApplication)
+        .bot(bot)
+        .concurrent_updates(processor)
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
         .build()
     )
     application.bot_data[state.SETTINGS] = settings
+    application.bot_data[state.OUTBOX] = limiter.outbox
+    application.bot_data[GRACE_KEY] = settings.shutdown_grace
+    application.bot_data[state.COMMAND_LIMITER] = QuestionLimiter(settings.commands_per_minute)
     application.bot_data[state.QUESTION_LIMITER] = QuestionLimiter(settings.questions_per_minute)
     application.bot_data[state.INLINE_LIMITER] = QuestionLimiter(
         settings.questions_per_minute * inline.INLINE_QUERIES_PER_QUESTION
@@ -118,6 +136,9 @@ async def _post_init(application: BotApplication) -> None:
         service = await _open_service(settings)
         application.bot_data[state.SERVICE] = service
     application.bot_data[state.ANSWERER] = Answerer(service)
+    outbox: Outbox | None = application.bot_data.get(state.OUTBOX)
+    if outbox is not None and isinstance(application.bot, SafeBot):
+        outbox.start(application.bot.resend)  # replies kept before a restart go out first
     await register_commands(application)
 
 
@@ -150,3 +171,6 @@ async def _post_shutdown(application: BotApplication) -> None:
     answerer: Answerer | None = application.bot_data.pop(state.ANSWERER, None)
     if answerer is not None:
         answerer.close()
+    outbox: Outbox | None = application.bot_data.get(state.OUTBOX)
+    if outbox is not None:
+        await outbox.stop()

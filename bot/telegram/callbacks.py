@@ -17,6 +17,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, ContextTypes
 
 from bot import texts
 from bot.telegram import state
+from bot.telegram.answering import Answerer
 from bot.telegram.buttons import (
     ANY_BUTTON,
     Action,
@@ -28,6 +29,7 @@ from bot.telegram.buttons import (
     without,
 )
 from bot.telegram.html import render_passages
+from bot.telegram.ratelimit import Verdict
 from bot.telegram.replies import reply
 from index.answer import Passage
 from index.normalize import content_terms
@@ -43,6 +45,11 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if query is None:
         return
     started = time.perf_counter()
+    verdict = state.command_limiter(context).check(query.from_user.id)
+    if verdict is not Verdict.ALLOW:
+        await query.answer(texts.COMMANDS_LIMITED)
+        log.info("button status=rate_limited")
+        return
     press = decode(query.data)
     message = query.message if isinstance(query.message, Message) else None
     answerer = state.answerer(context)
@@ -51,6 +58,37 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await query.answer(texts.STALE_BUTTON)
         log.info("button stale")
         return
+    # One vote per reader and answer; each "more"/"context" button posts once.
+    claim = (
+        (message.chat_id, message.message_id, "vote", query.from_user.id)
+        if press.is_feedback
+        else (message.chat_id, message.message_id, query.data)
+    )
+    presses = state.button_presses(context)
+    if not presses.claim(claim):
+        await query.answer()
+        log.info("button repeated: ignored")
+        return
+    try:
+        await _act(query, message, press, sentences, answerer)
+    except BaseException:
+        presses.release(claim)  # nothing was posted: a new press may try again
+        raise
+    log.info(
+        "button action=%s chat=%s ms=%.0f",
+        press.action.name.lower(),
+        message.chat.type,
+        (time.perf_counter() - started) * 1000,
+    )
+
+
+async def _act(
+    query: CallbackQuery,
+    message: Message,
+    press: Press,
+    sentences: list[tuple[str, int]],
+    answerer: Answerer,
+) -> None:
     if press.is_feedback:
         await _feedback(query, message, press, sentences)
         return
@@ -74,12 +112,6 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     text = render_passages(passages, question_terms(message), title=title, focus=focus)
     await reply(message, text, quote=True)
     await _drop_buttons(query, message, [query.data or ""])
-    log.info(
-        "button action=%s chat=%s ms=%.0f",
-        press.action.name.lower(),
-        message.chat.type,
-        (time.perf_counter() - started) * 1000,
-    )
 
 
 def question_terms(answer: Message) -> tuple[str, ...]:

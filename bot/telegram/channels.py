@@ -14,7 +14,7 @@ from telegram import Update
 from telegram.ext import BaseHandler, ContextTypes, MessageHandler, filters
 
 from bot.commands import summary_sentences
-from bot.telegram.replies import send_parts, summary_text
+from bot.telegram.replies import command_allowed, send_parts, summary_text
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +31,8 @@ async def on_summary_post(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     addressed = match.group("bot")
     if addressed and addressed.lower() != (context.bot.username or "").lower():
         return  # /summary@another_bot
+    if not await command_allowed(post, context):
+        return
     started = time.perf_counter()
     n = summary_sentences(match.group("n"))
     sent = await send_parts(context.bot, post.chat_id, await summary_text(context, n))

@@ -13,11 +13,12 @@ import logging
 
 from telegram import Update
 from telegram.constants import ChatType
-from telegram.error import TelegramError
+from telegram.error import TelegramError, TimedOut
 from telegram.ext import ContextTypes
 
 from bot import texts
 from bot.telegram.html import plain_html
+from bot.telegram.outbox import QueuedForDelivery
 from bot.telegram.replies import quotes_in, reply
 
 log = logging.getLogger(__name__)
@@ -45,6 +46,14 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     if isinstance(error, TelegramError) and update is None and context.job is None:
         # getUpdates failed; the updater retries with a back-off.
         log.warning("Bot API error (%s): %s: %s", where, type(error).__name__, error)
+        return
+    if isinstance(error, QueuedForDelivery):
+        log.info("reply kept for later while handling %s", where)
+        return
+    if isinstance(error, TimedOut):
+        # The request may well have arrived (Telegram was only slow to say so): an apology
+        # after the answer would be a second, contradicting reply.
+        log.warning("Bot API timed out while handling %s; the reply may have arrived", where)
         return
     log.error("error while handling %s", where, exc_info=error)
     if not isinstance(update, Update):

@@ -13,7 +13,7 @@ from telegram.ext import BaseHandler, CommandHandler, ContextTypes, MessageHandl
 
 from bot import texts
 from bot.telegram.html import plain_html
-from bot.telegram.replies import answer_question, quotes_in, reply
+from bot.telegram.replies import answer_question, command_allowed, quotes_in, reply
 
 _MENTIONS = (MessageEntity.MENTION, MessageEntity.TEXT_MENTION)
 
@@ -87,7 +87,8 @@ async def on_ask(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if not question and replied is not None and replied.text and not from_this_bot(replied):
         question = replied.text
     if not question:
-        await reply(message, plain_html(texts.ASK_USAGE), quote=quotes_in(message))
+        if await command_allowed(message, context):
+            await reply(message, plain_html(texts.ASK_USAGE), quote=quotes_in(message))
         return
     await answer_question(message, question, context)
 
@@ -99,7 +100,8 @@ async def on_addressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         return
     question = without_entities(message.text, bot_mentions(message))
     if not question:
-        await reply(message, plain_html(texts.ASK_USAGE), quote=True)
+        if await command_allowed(message, context):
+            await reply(message, plain_html(texts.ASK_USAGE), quote=True)
         return
     await answer_question(message, question, context)
 

@@ -19,7 +19,7 @@ from bot import texts
 from bot.settings import Settings
 from bot.telegram import state
 from bot.telegram.html import plain_html
-from bot.telegram.replies import quotes_in, reply, send_parts, summary_text
+from bot.telegram.replies import command_allowed, quotes_in, reply, send_parts, summary_text
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +52,7 @@ async def on_post(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """``/post``: admins publish the summary now."""
     message = update.effective_message
     user = update.effective_user
-    if message is None:
+    if message is None or not await command_allowed(message, context):
         return
     quote = quotes_in(message)
     settings = state.settings(context)

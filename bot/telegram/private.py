@@ -12,7 +12,7 @@ from telegram.ext import BaseHandler, CommandHandler, ContextTypes, MessageHandl
 from bot import texts
 from bot.telegram import state
 from bot.telegram.html import plain_html
-from bot.telegram.replies import answer_question, quotes_in, reply
+from bot.telegram.replies import answer_question, command_allowed, quotes_in, reply
 
 QUESTION = (
     filters.ChatType.PRIVATE
@@ -35,7 +35,7 @@ UNKNOWN_COMMAND = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE & filter
 async def on_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """What the bot knows (the article titles), how to ask, and the commands."""
     message = update.effective_message
-    if message is None:
+    if message is None or not await command_allowed(message, context):
         return
     titles = list(state.answerer(context).service.titles.values())
     text = texts.help_text(titles, bot_username=context.bot.username)
@@ -51,7 +51,7 @@ async def on_question(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
 async def on_non_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Stickers, photos, voice: one short line saying that only text questions are answered."""
     message = update.effective_message
-    if message is not None:
+    if message is not None and await command_allowed(message, context):
         await reply(message, plain_html(texts.NON_TEXT), quote=False)
 
 

@@ -12,7 +12,7 @@ import contextlib
 import logging
 import time
 
-from telegram import Bot, InlineKeyboardMarkup, Message, ReplyParameters
+from telegram import Bot, InlineKeyboardMarkup, Message, ReplyParameters, Update
 from telegram.constants import ChatAction, ChatType
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
@@ -21,6 +21,7 @@ from bot import texts
 from bot.telegram import state
 from bot.telegram.buttons import answer_keyboard
 from bot.telegram.html import plain_html, render_answer, render_summaries
+from bot.telegram.outbox import QueuedForDelivery
 from bot.telegram.ratelimit import Verdict
 from bot.telegram.split import split_html
 
@@ -45,15 +46,18 @@ async def send_parts(
     sent: list[Message] = []
     for i, part in enumerate(parts):
         quote = ReplyParameters(reply_to, allow_sending_without_reply=True) if reply_to else None
-        sent.append(
-            await bot.send_message(
-                chat_id,
-                part,
-                reply_parameters=quote if i == 0 else None,
-                reply_markup=keyboard if i == len(parts) - 1 else None,
-                message_thread_id=thread_id,
+        try:
+            sent.append(
+                await bot.send_message(
+                    chat_id,
+                    part,
+                    reply_parameters=quote if i == 0 else None,
+                    reply_markup=keyboard if i == len(parts) - 1 else None,
+                    message_thread_id=thread_id,
+                )
             )
-        )
+        except QueuedForDelivery:
+            continue  # kept for later; the next parts queue behind it, in order
     return sent
 
 
@@ -90,6 +94,31 @@ def asker_id(message: Message) -> int:
     if message.sender_chat is not None:
         return message.sender_chat.id
     return message.from_user.id if message.from_user else message.chat_id
+
+
+async def command_allowed(message: Message, context: ContextTypes.DEFAULT_TYPE) -> bool:
+    """The per-user limit on every other reply (help, summaries, refusals).
+
+    Over the limit the sender is told once a minute; after that nothing is sent, so a
+    flood of commands costs the chat no more messages.
+    """
+    verdict = state.command_limiter(context).check(asker_id(message))
+    if verdict is Verdict.WARN:
+        await reply(message, plain_html(texts.COMMANDS_LIMITED), quote=quotes_in(message))
+    if verdict is not Verdict.ALLOW:
+        log.info("command chat=%s status=rate_limited", message.chat.type)
+        return False
+    return True
+
+
+async def busy_notice(update: Update) -> None:
+    """The one notice a chat gets when it sends more than the bot will queue for it."""
+    if update.callback_query is not None:
+        await update.callback_query.answer(texts.CHAT_BUSY)
+        return
+    message = update.effective_message
+    if message is not None and message.chat.type != ChatType.CHANNEL:
+        await reply(message, plain_html(texts.CHAT_BUSY), quote=False)
 
 
 async def answer_question(

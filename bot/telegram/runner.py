@@ -1,14 +1,15 @@
 """``article-bot run``: long polling, or a webhook that checks Telegram's secret token.
 
-``run_polling``/``run_webhook`` own the event loop and stop cleanly on SIGINT/SIGTERM, so
-this module only chooses the mode, protects the token in logs and turns start-up failures
-into one-line messages with an exit status. The application (and with it the answering
-library) is imported only once a token is known to be set, so the no-token message is
-all that is printed.
+``run_polling`` and :func:`~bot.telegram.webhook.serve_webhook` own the event loop and stop
+cleanly on SIGINT/SIGTERM, so this module only chooses the mode, protects the token in logs
+and turns start-up failures into one-line messages with an exit status. The application
+(and with it the answering library) is imported only once a token is known to be set, so
+the no-token message is all that is printed.
 """
 
 from __future__ import annotations
 
+import asyncio
 import errno
 import logging
 import secrets
@@ -19,7 +20,7 @@ from urllib.parse import urlsplit
 from bot import texts
 from bot.errors import BotStartError
 from bot.settings import Settings
-from bot.telegram.logs import protect_token
+from bot.telegram.logs import protect_credentials, protect_token, redact_url
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +33,7 @@ _LISTEN_ERRNOS = frozenset({errno.EADDRINUSE, errno.EADDRNOTAVAIL, errno.EACCES}
 
 
 def webhook_options(settings: Settings, url: str, listen: str, port: int) -> dict[str, Any]:
-    """Arguments for ``run_webhook``/``start_webhook``: the URL's path is served locally.
+    """Arguments for :func:`~bot.telegram.webhook.serve_webhook`: the URL's path is served here.
 
     Without ``WEBHOOK_SECRET`` a random secret is used for this run: Telegram learns it from
     ``setWebhook`` and sends it back, so forged requests are still refused.
@@ -67,10 +68,12 @@ def run_bot(
     if settings.webhook_secret is not None:
         secrets_to_hide.append(settings.webhook_secret.get_secret_value())
     token_filter = protect_token(*secrets_to_hide)
+    credentials_filter = protect_credentials(settings.telegram_base_url)
     quiet_start_up_tracebacks()
     from telegram.error import InvalidToken, TelegramError
 
     from bot.telegram.app import ALLOWED_UPDATES, build_application
+    from bot.telegram.webhook import serve_webhook
 
     try:
         application = build_application(settings)
@@ -78,15 +81,16 @@ def run_bot(
             options = webhook_options(settings, webhook_url, listen, port)
             protect_token(options["secret_token"])
             log.info("starting webhook on %s:%d", listen, port)
-            application.run_webhook(**options)
+            asyncio.run(serve_webhook(application, options))
         else:
             log.info("starting long polling")
             application.run_polling(allowed_updates=ALLOWED_UPDATES)
     except InvalidToken:  # its message contains the token: report ours instead
         raise BotStartError(texts.RUN_BAD_TOKEN) from None
     except TelegramError as exc:
-        problem = _start_up_problem(exc, settings.telegram_base_url)
-        raise BotStartError(token_filter.redact(problem)) from None
+        problem = _start_up_problem(exc, redact_url(settings.telegram_base_url))
+        problem = credentials_filter.redact(token_filter.redact(problem))
+        raise BotStartError(problem) from None
     except OSError as exc:
         if webhook_url is None or not _is_listen_error(exc):
             raise  # not about the network: the command line reports it with its path

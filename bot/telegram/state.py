@@ -13,6 +13,7 @@ from telegram.ext import CallbackContext
 
 from bot.settings import Settings
 from bot.telegram.answering import Answerer
+from bot.telegram.once import Once
 from bot.telegram.ratelimit import QuestionLimiter
 
 SETTINGS = "settings"
@@ -20,6 +21,9 @@ SERVICE = "service"
 ANSWERER = "answerer"
 QUESTION_LIMITER = "question_limiter"
 INLINE_LIMITER = "inline_limiter"
+COMMAND_LIMITER = "command_limiter"
+BUTTON_PRESSES = "button_presses"
+OUTBOX = "outbox"
 
 AnyContext = CallbackContext[Any, Any, Any, Any]
 
@@ -38,3 +42,12 @@ def question_limiter(context: AnyContext) -> QuestionLimiter:
 
 def inline_limiter(context: AnyContext) -> QuestionLimiter:
     return cast(QuestionLimiter, context.bot_data[INLINE_LIMITER])
+
+
+def command_limiter(context: AnyContext) -> QuestionLimiter:
+    return cast(QuestionLimiter, context.bot_data[COMMAND_LIMITER])
+
+
+def button_presses(context: AnyContext) -> Once:
+    """Button presses already acted on: a double tap posts once and votes once."""
+    return cast(Once, context.bot_data.setdefault(BUTTON_PRESSES, Once()))

@@ -9,14 +9,14 @@ from telegram import Update
 from telegram.ext import BaseHandler, CommandHandler, ContextTypes
 
 from bot.commands import summary_sentences
-from bot.telegram.replies import quotes_in, reply, summary_text
+from bot.telegram.replies import command_allowed, quotes_in, reply, summary_text
 
 log = logging.getLogger(__name__)
 
 
 async def on_summary(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     message = update.effective_message
-    if message is None:
+    if message is None or not await command_allowed(message, context):
         return
     started = time.perf_counter()
     n = summary_sentences(" ".join(context.args or ()))

@@ -522,6 +522,8 @@ class FakeBotAPI:
 
         self._calls: list[RecordedCall] = []
         self._injections: list[_Injection] = []
+        self._outage_until = 0.0
+        self._outage_spare: frozenset[str] = frozenset()
         self._custom: dict[str, tuple[str, MethodHandler]] = {}
 
         self._updates: list[JSONDict] = []
@@ -735,6 +737,20 @@ class FakeBotAPI:
 
     def clear_injections(self) -> None:
         self._injections.clear()
+        self._outage_until = 0.0
+
+    def outage(self, seconds: float, *, spare: Iterable[str] = ("getUpdates",)) -> None:
+        """For ``seconds``, drop the connection of every call but ``spare`` methods.
+
+        With ``getUpdates`` spared (the default), questions keep arriving and are confirmed
+        while no reply can be sent: the worst case for replies.
+        """
+        self._outage_until = time.monotonic() + seconds
+        self._outage_spare = frozenset(m.lower() for m in spare)
+
+    @property
+    def in_outage(self) -> bool:
+        return time.monotonic() < self._outage_until
 
     def forbid_chat(
         self, chat_id: int, description: str = "Forbidden: bot was blocked by the user"
@@ -775,6 +791,13 @@ class FakeBotAPI:
         full: JSONDict = {"update_id": self._last_update_id, **body}
         self._register_update(full)
         self._updates.append(full)
+        self._notify_updates()
+        return self._last_update_id
+
+    def push_raw_update(self, body: JSONDict) -> int:
+        """Queue ``body`` as is (an update_id is added), even if no client could parse it."""
+        self._last_update_id += 1
+        self._updates.append({"update_id": self._last_update_id, **copy.deepcopy(body)})
         self._notify_updates()
         return self._last_update_id
 
@@ -1249,6 +1272,14 @@ class FakeBotAPI:
         except ApiError as exc:
             return self._finish(call, exc.status, exc.payload())
         self._notify_calls()
+
+        if self.in_outage and method.lower() not in self._outage_spare:
+            call.injected = "outage"
+            call.outcome = "dropped"
+            self._notify_calls()
+            if request.transport is not None:
+                request.transport.close()
+            return web.Response(status=500)
 
         delay = self._take_injection(method, ("delay",))
         if delay is not None:

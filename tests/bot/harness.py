@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import tempfile
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 from pydantic import SecretStr
@@ -31,7 +33,21 @@ def make_settings(api: FakeBotAPI, **overrides: Any) -> Settings:
 async def running_bot(
     api: FakeBotAPI, service: AnsweringService, **overrides: Any
 ) -> AsyncIterator[BotApplication]:
-    """The application from ``build_application``, long polling the fake server."""
+    """The application from ``build_application``, long polling the fake server.
+
+    ``DATA_DIR`` (where undelivered replies are kept) is a fresh folder unless given.
+    """
+    with contextlib.ExitStack() as stack:
+        if "data_dir" not in overrides:
+            overrides["data_dir"] = Path(stack.enter_context(tempfile.TemporaryDirectory()))
+        async with _running(api, service, overrides) as app:
+            yield app
+
+
+@contextlib.asynccontextmanager
+async def _running(
+    api: FakeBotAPI, service: AnsweringService, overrides: dict[str, Any]
+) -> AsyncIterator[BotApplication]:
     app = build_application(make_settings(api, **overrides), service=service)
     await app.initialize()
     if app.post_init is not None:

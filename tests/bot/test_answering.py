@@ -87,3 +87,20 @@ def test_question_limiter_sliding_window():
     assert limiter.check(1) is Verdict.DROP
     now[0] = 60.0  # both questions left the window
     assert [limiter.check(1) for _ in range(3)] == [Verdict.ALLOW, Verdict.ALLOW, Verdict.WARN]
+
+
+async def test_a_bad_question_does_not_fail_its_batch_neighbours(service):
+    """A lone surrogate (valid JSON, not valid text) fails the tokenizer, and only its asker."""
+    answerer = Answerer(service)
+    try:
+        good, bad, other = await asyncio.gather(
+            answerer.ask("من التقى لافروف؟"),
+            answerer.ask("من \ud800 لافروف؟"),
+            answerer.ask("كم طلعة جوية نفذ الطيران الروسي؟"),
+            return_exceptions=True,
+        )
+    finally:
+        answerer.close()
+    assert not isinstance(good, BaseException) and good.answered
+    assert not isinstance(other, BaseException) and other.answered
+    assert isinstance(bad, Exception)

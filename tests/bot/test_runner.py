@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import signal
 import socket
 import sys
+from collections.abc import AsyncIterator
+from urllib.parse import urlsplit
 
 import aiohttp
 import pytest
@@ -16,7 +19,8 @@ from bot import texts
 from bot.errors import BotStartError, error_line
 from bot.telegram.app import build_application
 from bot.telegram.runner import run_bot, webhook_options
-from tests.bot.fake_bot_api import DEFAULT_USER_ID, DEFAULT_USERNAME, FAKE_TOKEN, FakeBotAPI
+from bot.telegram.webhook import serve_webhook
+from tests.bot.fake_bot_api import DEFAULT_USERNAME, FAKE_TOKEN, FakeBotAPI
 from tests.bot.harness import WAIT, make_settings, visible
 from tests.conftest import REPO_ROOT
 
@@ -102,6 +106,8 @@ async def test_rejected_token_is_one_line_without_the_token(tmp_path):
     [
         ("http://127.0.0.1:{port}/bot", "cannot reach the Bot API at http://127.0.0.1:"),
         ("127.0.0.1:{port}/bot", "TELEGRAM_BASE_URL: Value error, use an http:// or https:// URL"),
+        ("http://admin:hunter2@127.0.0.1:{port}/bot", "the Bot API at http://***@127.0.0.1:"),
+        ("admin:hunter2@127.0.0.1:{port}/bot", "TELEGRAM_BASE_URL: Value error, use an http://"),
     ],
 )
 async def test_unreachable_bot_api_is_one_line(tmp_path, base_url, message):
@@ -117,6 +123,7 @@ async def test_unreachable_bot_api_is_one_line(tmp_path, base_url, message):
     (line,) = error_lines(stderr)
     assert line.startswith("article-bot: error: ") and message in line
     assert TOKEN not in stderr.decode()
+    assert "hunter2" not in stderr.decode() and "admin" not in stderr.decode()
 
 
 @pytest.mark.parametrize("problem", ["webhook refused", "port taken"])
@@ -189,39 +196,99 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-@pytest.mark.parametrize("secret", ["s3cret-Token_1", None])
-async def test_webhook_checks_the_secret_token(fake_api: FakeBotAPI, service, secret):
-    settings = make_settings(fake_api, webhook_secret=secret)
+@contextlib.asynccontextmanager
+async def webhook_bot(
+    api: FakeBotAPI, service, secret: str | None = "s3cret-Token_1"
+) -> AsyncIterator[tuple[str, dict]]:
+    """The bot in webhook mode on a free loopback port; yields its URL and options."""
+    settings = make_settings(api, webhook_secret=secret)
     port = free_port()
     options = webhook_options(settings, "https://bot.example.test/hook/x1", "127.0.0.1", port)
-    assert options["url_path"] == "hook/x1"
-    if secret:
-        assert options["secret_token"] == secret
     app = build_application(settings, service=service)
-    await app.initialize()
-    await app.post_init(app)
-    await app.start()
-    await app.updater.start_webhook(**options)
+    serving = asyncio.create_task(serve_webhook(app, options))
     try:
+        async with asyncio.timeout(WAIT):
+            while not app.running:
+                assert not serving.done(), serving.exception()
+                await asyncio.sleep(0.02)
+        yield f"http://127.0.0.1:{port}/hook/x1", options
+    finally:
+        signal.raise_signal(signal.SIGTERM)  # what stops it in production
+        await asyncio.wait_for(serving, WAIT)
+
+
+def signed(options: dict) -> dict[str, str]:
+    return {
+        "X-Telegram-Bot-Api-Secret-Token": options["secret_token"],
+        "Content-Type": "application/json",
+    }
+
+
+@pytest.mark.parametrize("secret", ["s3cret-Token_1", None])
+async def test_webhook_checks_the_secret_token(fake_api: FakeBotAPI, service, secret):
+    async with webhook_bot(fake_api, service, secret) as (url, options):
+        assert options["url_path"] == "hook/x1"
+        if secret:
+            assert options["secret_token"] == secret
         assert fake_api.webhook_url == "https://bot.example.test/hook/x1"
         assert fake_api.webhook_params["secret_token"] == options["secret_token"]
         update = fake_api.private_text("من التقى لافروف؟")
         update["update_id"] = 1
-        url = f"http://127.0.0.1:{port}/hook/x1"
-        async with aiohttp.ClientSession() as http:
-            for headers in ({}, {"X-Telegram-Bot-Api-Secret-Token": "forged"}):
-                async with http.post(url, json=update, headers=headers) as response:
-                    assert response.status == 403
-            good = {"X-Telegram-Bot-Api-Secret-Token": options["secret_token"]}
-            async with http.post(
-                url, data=json.dumps(update), headers=good | {"Content-Type": "application/json"}
-            ) as response:
-                assert response.status == 200
+        body = json.dumps(update).encode()
+        for forged in ({}, {"X-Telegram-Bot-Api-Secret-Token": "forged"}):
+            # Refused on the headers: the server may close before the body is even sent.
+            headers = forged | {"Content-Type": "application/json"}
+            status = await raw_post(url, headers | {"Content-Length": str(len(body))}, body)
+            assert status.split()[1] == b"403"
+        async with (
+            aiohttp.ClientSession() as http,
+            http.post(url, data=body, headers=signed(options)) as r,
+        ):
+            assert r.status == 200
         (call,) = await fake_api.wait_for("sendMessage", timeout=WAIT)
+    assert "نظيره الأميركي جون كيري" in visible(call.params)
+
+
+async def raw_post(url: str, headers: dict[str, str], body: bytes = b"") -> bytes:
+    """Send a POST's headers (and ``body``, maybe less than announced); the status line."""
+    parts = urlsplit(url)
+    reader, writer = await asyncio.open_connection(parts.hostname, parts.port)
+    try:
+        head = f"POST {parts.path} HTTP/1.1\r\nHost: {parts.netloc}\r\n"
+        head += "".join(f"{k}: {v}\r\n" for k, v in headers.items()) + "\r\n"
+        writer.write(head.encode() + body)
+        await writer.drain()
+        return await asyncio.wait_for(reader.readline(), 5.0)
     finally:
-        await app.updater.stop()
-        await app.stop()
-        await app.shutdown()
-        await app.post_shutdown(app)
-    assert call.params["chat_id"] == DEFAULT_USER_ID
+        writer.close()
+
+
+@pytest.mark.parametrize("signed_request", [False, True])
+async def test_webhook_refuses_before_reading_a_large_body(
+    fake_api: FakeBotAPI, service, signed_request
+):
+    """90 MB announced and never sent: refused on the headers alone, at once."""
+    async with webhook_bot(fake_api, service) as (url, options):
+        headers = signed(options) if signed_request else {"Content-Type": "application/json"}
+        status = await raw_post(url, headers | {"Content-Length": str(90 * 2**20)}, b"{")
+    assert status.split()[1] == (b"413" if signed_request else b"403")
+
+
+async def test_webhook_caps_a_chunked_body(fake_api: FakeBotAPI, service):
+    async with webhook_bot(fake_api, service) as (url, options):
+        chunk = b"x" * 65536
+        body = b"".join(b"%x\r\n%s\r\n" % (len(chunk), chunk) for _ in range(20))  # 1.25 MiB
+        status = await raw_post(url, signed(options) | {"Transfer-Encoding": "chunked"}, body)
+    assert status.split()[1] in (b"413", b"400")
+
+
+async def test_webhook_acknowledges_an_unreadable_update_and_goes_on(fake_api: FakeBotAPI, service):
+    bad = {"update_id": 7, "message": {"message_id": 1, "date": 0, "chat": {"id": 1}}}
+    good = fake_api.private_text("من التقى لافروف؟") | {"update_id": 8}
+    async with webhook_bot(fake_api, service) as (url, options):
+        async with aiohttp.ClientSession() as http:
+            for update in (bad, good):
+                async with http.post(url, data=json.dumps(update), headers=signed(options)) as r:
+                    assert r.status == 200  # a refusal would make Telegram resend it forever
+        (call,) = await fake_api.wait_for("sendMessage", timeout=WAIT)
     assert "نظيره الأميركي جون كيري" in visible(call.params)
