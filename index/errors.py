@@ -25,3 +25,7 @@ class ModelLoadError(ArticleBotError):
 
 class EvalFileError(ArticleBotError):
     """An evaluation file that cannot be read or has the wrong shape."""
+
+
+class IndexFolderError(ArticleBotError):
+    """The index folder holds something that is not a saved index: it is never replaced."""

@@ -24,7 +24,7 @@ from index.articles import Article
 from index.clauses import SentenceVectors, embed_sentences
 from index.corpus import Corpus
 from index.embedding import Embedder
-from index.errors import IndexFileError
+from index.errors import IndexFileError, IndexFolderError
 from index.file_lock import exclusive_lock
 from index.sentences import Sentence
 
@@ -36,6 +36,7 @@ SENTENCES = "sentences.json"
 VECTORS = "sentences.faiss"
 CLAUSES = "clauses.npz"
 DATA_FILES = (SENTENCES, VECTORS, CLAUSES)
+INDEX_FILES = frozenset((MANIFEST, *DATA_FILES))
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +65,7 @@ def load_or_build(
 def _load_or_build(
     folder: Path, articles: list[Article], embedder: Embedder, *, progress: bool
 ) -> tuple[Corpus, BuildReport]:
+    check_own_folder(folder)  # before minutes of embedding, not after
     try:
         saved = _load(folder)
     except IndexFileError as exc:
@@ -260,6 +262,36 @@ def _article_spans(sentences: list[Sentence]) -> dict[str, tuple[int, int]]:
     return spans
 
 
+def check_own_folder(folder: Path) -> None:
+    """Refuse a folder that is not (or not only) a saved index of this store.
+
+    Saving replaces the whole folder, so it must be provably ours: absent, empty, or
+    holding a manifest and nothing but the files a saved index consists of.  Anything
+    else (a source package, someone's notes) is left alone and named in the error.
+    """
+    if not folder.exists() and not folder.is_symlink():
+        return
+    if folder.is_symlink() or not folder.is_dir():
+        raise IndexFolderError(
+            f"{folder} is not a folder this program saved an index in; move it away or set "
+            "DATA_DIR to another folder"
+        )
+    entries = sorted(folder.iterdir())
+    foreign = [e.name for e in entries if e.name not in INDEX_FILES or not _plain_file(e)]
+    if entries and not foreign and not (folder / MANIFEST).is_file():
+        foreign = [e.name for e in entries]  # index-like names but nothing vouches for them
+    if foreign:
+        shown = ", ".join(foreign[:5]) + (", ..." if len(foreign) > 5 else "")
+        raise IndexFolderError(
+            f"{folder} is not a saved index (it holds {shown}); it is left untouched: move "
+            "those files away or set DATA_DIR to another folder"
+        )
+
+
+def _plain_file(path: Path) -> bool:
+    return path.is_file() and not path.is_symlink()
+
+
 def _save(folder: Path, corpus: Corpus, articles: list[Article], embedder: Embedder) -> None:
     """Write to a temporary folder and swap it in, so a crash never leaves half an index."""
     folder.parent.mkdir(parents=True, exist_ok=True)
@@ -286,6 +318,7 @@ def _save(folder: Path, corpus: Corpus, articles: list[Article], embedder: Embed
         # The manifest is written last and vouches for the files beside it.
         manifest["files"] = {name: _sha256(tmp / name) for name in DATA_FILES}
         (tmp / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=1), "utf-8")
+        check_own_folder(folder)
         if folder.exists():
             old = folder.with_name(f".{folder.name}-old")
             shutil.rmtree(old, ignore_errors=True)

@@ -223,6 +223,38 @@ def test_data_dir_that_is_a_file_gives_one_line(workdir, capsys, monkeypatch):
     assert line.startswith("article-bot: error:") and str(not_a_folder) in line
 
 
+@pytest.mark.parametrize("name", ["DATA_DIR", "SEEDS_DIR"])
+@pytest.mark.parametrize("value", ["", "  "])
+def test_empty_folder_setting_is_refused(workdir, capsys, monkeypatch, name, value):
+    """An empty setting would mean the current folder, whose files the build would replace."""
+    package = workdir / "index"
+    package.mkdir()
+    (package / "__init__.py").write_text("", "utf-8")
+    (workdir / "constraints.txt").write_text("numpy==2\n", "utf-8")
+    monkeypatch.setenv(name, value)
+    assert main(["build"]) == 2
+    line = _error_line(capsys)
+    assert name in line and "empty" in line
+    assert (package / "__init__.py").is_file() and [p.name for p in package.iterdir()] == [
+        "__init__.py"
+    ]
+
+
+def test_data_dir_whose_index_folder_is_not_an_index_is_left_alone(workdir, capsys, monkeypatch):
+    """DATA_DIR=. in a source checkout: its index/ package is not a saved index."""
+    package = workdir / "index"
+    package.mkdir()
+    sources = {"__init__.py": "", "store.py": "x = 1\n", "notes.txt": "keep me"}
+    for name, text in sources.items():
+        (package / name).write_text(text, "utf-8")
+    monkeypatch.setenv("DATA_DIR", ".")
+    assert main(["build"]) == 2
+    line = _error_line(capsys)
+    assert "not a saved index" in line and "notes.txt" in line
+    assert {p.name: p.read_text("utf-8") for p in package.iterdir()} == sources
+    assert not [p for p in workdir.iterdir() if p.name.startswith(".index-")]
+
+
 def test_env_file_that_is_not_utf8_gives_one_line(workdir, capsys):
     (workdir / ".env").write_bytes(b"X=caf\xe9\n")
     assert main(["summary"]) == 2

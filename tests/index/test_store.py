@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 from index.articles import read_seeds
+from index.errors import IndexFolderError
 from index.store import CLAUSES, MANIFEST, SENTENCES, VECTORS, load_or_build
 from tests.conftest import REPO_ROOT
 
@@ -194,3 +195,37 @@ def test_an_index_split_by_an_older_splitter_is_resplit(seeds, tmp_path, embedde
     corpus, report = load_or_build(folder, read_seeds(seeds), embedder)
     assert report.rebuilt and "splitting changed for: b" in report.reason
     assert len(corpus) == 19 and report.embedded == 3
+
+
+@pytest.mark.parametrize(
+    "foreign",
+    [
+        {"notes.txt": "my notes"},  # someone's file in the folder
+        {"__init__.py": "", "store.py": "x = 1"},  # a source package of the same name
+        {MANIFEST: "{}", "notes.txt": "a manifest does not vouch for other files"},
+        {SENTENCES: "[]"},  # an index file name, but no manifest vouches for it
+    ],
+)
+def test_a_folder_that_is_not_a_saved_index_is_never_replaced(seeds, tmp_path, embedder, foreign):
+    folder = tmp_path / "index"
+    folder.mkdir()
+    for name, text in foreign.items():
+        (folder / name).write_text(text, "utf-8")
+    with pytest.raises(IndexFolderError, match="not a saved index") as error:
+        load_or_build(folder, read_seeds(seeds), embedder)
+    assert str(folder) in str(error.value) and "\n" not in str(error.value)
+    assert {p.name: p.read_text("utf-8") for p in folder.iterdir()} == foreign
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".index.lock", "index", "seeds"]
+
+
+def test_a_file_where_the_index_folder_goes_is_never_replaced(seeds, tmp_path, embedder):
+    (tmp_path / "index").write_text("not a folder", "utf-8")
+    with pytest.raises(IndexFolderError, match="not a folder"):
+        load_or_build(tmp_path / "index", read_seeds(seeds), embedder)
+    assert (tmp_path / "index").read_text("utf-8") == "not a folder"
+
+
+def test_an_empty_folder_becomes_the_index(seeds, tmp_path, embedder):
+    (tmp_path / "index").mkdir()
+    _, report = load_or_build(tmp_path / "index", read_seeds(seeds), embedder)
+    assert report.rebuilt and (tmp_path / "index" / MANIFEST).is_file()
