@@ -394,3 +394,26 @@ def test_reader_leaving_early_is_not_an_error(workdir):
     assert json.loads(first)["answered"] is True
     assert stderr == ""
     assert process.returncode == 141  # 128 + SIGPIPE, as the shell reports a closed pipe
+
+
+# Files may not grow past 4 KB: writing more fails as on a full disk (EFBIG, not a kill).
+_ON_A_SMALL_DISK = (
+    "import resource, runpy, signal, sys; signal.signal(signal.SIGXFSZ, signal.SIG_IGN); "
+    "resource.setrlimit(resource.RLIMIT_FSIZE, (4096, 4096)); sys.argv[0] = 'article-bot'; "
+    "runpy.run_module('bot.cli', run_name='__main__')"
+)
+
+
+def test_a_full_disk_answers_from_memory(workdir, embedder):
+    """The index (tens of KB) cannot be written; the question is answered all the same."""
+    result = subprocess.run(
+        [sys.executable, "-c", _ON_A_SMALL_DISK, "ask", "--json", "من التقى كيري؟"],
+        env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["answered"] is True
+    assert "Traceback" not in result.stderr and "memory only" in result.stderr
+    assert not list((workdir / "data").glob(".index-*")), "no half-written index is left"
