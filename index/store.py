@@ -33,7 +33,8 @@ from index.sentences import Sentence
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 3
+# 4: sentences are embedded without invisible marks (joiners, direction marks).
+FORMAT_VERSION = 4
 MANIFEST = "manifest.json"
 SENTENCES = "sentences.json"
 VECTORS = "sentences.faiss"
