@@ -13,12 +13,13 @@ import logging
 import os
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING
 
 from bot import texts
 from bot.arguments import build_parser
 from bot.errors import EXIT_ERROR, UsageError, error_line
+from bot.line_batches import stdin_batches
 from bot.logs import configure_logging
 from index.errors import ArticleBotError
 
@@ -28,6 +29,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("article_bot")
 
+# Questions from standard input answered with one model call at most: answers start at
+# once and memory stays bounded however much input arrives (`yes | article-bot ask`).
+ASK_BATCH = 32
 EXIT_INTERRUPTED = 130
 EXIT_BROKEN_PIPE = 128 + signal.SIGPIPE  # what the shell reports for a reader that left early
 
@@ -131,15 +135,31 @@ def _open(settings: Settings, *, progress: bool) -> AnsweringService:
 
 
 def _ask(service: AnsweringService, args: argparse.Namespace) -> int:
-    from bot.plain import render_answer
-
     if args.questions:
         questions = [_from_argv(q) for q in args.questions]
+        batches: Iterator[list[str]] = (
+            questions[i : i + ASK_BATCH] for i in range(0, len(questions), ASK_BATCH)
+        )
+    elif sys.stdin is None:  # `article-bot ask <&-`
+        raise UsageError("no question given (standard input is closed)")
     else:
         _replace_undecodable_input()
-        questions = [line for line in sys.stdin.read().splitlines() if line.strip()]
-    if not questions:
+        # A line this long is refused as too long anyway; reading it whole would only cost memory.
+        batches = stdin_batches(sys.stdin, ASK_BATCH, 4 * service.policy.max_question_chars)
+    asked = 0
+    for batch in batches:
+        asked += len(batch)
+        _print_answers(service, args, batch)
+    if not asked:
         raise UsageError("no question given (pass it as an argument or on stdin)")
+    return 0
+
+
+def _print_answers(
+    service: AnsweringService, args: argparse.Namespace, questions: list[str]
+) -> None:
+    from bot.plain import render_answer
+
     answers = service.ask_many(questions, k=max(args.k, 3))
     for question, answer in zip(questions, answers, strict=True):
         if args.json:
@@ -164,7 +184,6 @@ def _ask(service: AnsweringService, args: argparse.Namespace) -> int:
                 max_sentences=args.k,
             )
             print(text, end="\n\n", flush=True)
-    return 0
 
 
 def _eval(args: argparse.Namespace, settings: Settings) -> int:

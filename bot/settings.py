@@ -91,6 +91,14 @@ class Settings(BaseSettings):
             raise ValueError(f"at most {MAX_SUMMARY_INTERVAL_DAYS}d")
         return value
 
+    @field_validator("seeds_dir", "data_dir", mode="before")
+    @classmethod
+    def _folder_named(cls, value: object) -> object:
+        """An empty value would mean the current folder: the index would be written over it."""
+        if isinstance(value, str) and not value.strip():
+            raise ValueError("is empty; name a folder, or leave the setting out for the default")
+        return value
+
     @field_validator("log_level", mode="before")
     @classmethod
     def _upper_case_level(cls, value: object) -> object:

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Literal, TypeAlias, get_args
 import numpy as np
 
 from index.errors import ModelLoadError
+from index.normalize import remove_invisible
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
@@ -87,7 +88,7 @@ class Embedder:
             return np.zeros((0, self.dim), dtype=np.float32)
         encode = self._model.encode_query if query else self._model.encode_document
         vectors = encode(
-            list(texts),
+            [remove_invisible(text) for text in texts],
             batch_size=32,
             convert_to_numpy=True,
             normalize_embeddings=True,
@@ -150,19 +151,18 @@ def _load_encoder(name_or_path: str, backend: str) -> TextEncoder:
     # The hub is not reachable from where this product runs; never wait on it.
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     local = Path(name_or_path).expanduser()
-    if backend == "onnx-int8" and local.is_dir():
-        from index.onnx_encoder import open_onnx_text_encoder
-
-        light = open_onnx_text_encoder(local)
-        if light is not None:  # the graph exists and the model has the plain shape
-            return light
-    from sentence_transformers import SentenceTransformer
-    from transformers.utils import logging as transformers_logging
-
-    # A weights-loading bar on every start is noise in a console chat and in logs.
-    transformers_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
-
     try:
+        if backend == "onnx-int8" and local.is_dir():
+            from index.onnx_encoder import open_onnx_text_encoder
+
+            light = open_onnx_text_encoder(local)
+            if light is not None:  # the graph exists and the model has the plain shape
+                return light
+        from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as transformers_logging
+
+        # A weights-loading bar on every start is noise in a console chat and in logs.
+        transformers_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
         if backend == "onnx-int8":
             from index.onnx_backend import load_onnx_int8
 
@@ -170,9 +170,15 @@ def _load_encoder(name_or_path: str, backend: str) -> TextEncoder:
         return SentenceTransformer(str(local) if local.exists() else name_or_path, device="cpu")
     except ModelLoadError:
         raise
-    except Exception as exc:  # sentence-transformers raises many types for a bad model
+    except Exception as exc:  # a bad model or a damaged file in it raises many types
+        hint = (
+            "the folder is no complete sentence-transformers model or a file in it is damaged; "
+            "restore it, or delete it and the bundled default is converted again"
+            if local.is_dir()
+            else "set EMBEDDING_MODEL to a local sentence-transformers folder, or leave it "
+            "unset for the bundled default"
+        )
         raise ModelLoadError(
             f"cannot load embedding model {name_or_path!r}: {exc.__class__.__name__}: "
-            f"{str(exc).splitlines()[0] if str(exc) else ''} (set EMBEDDING_MODEL to a local "
-            "sentence-transformers folder, or leave it unset for the bundled default)"
+            f"{str(exc).splitlines()[0] if str(exc) else ''} ({hint})"
         ) from exc

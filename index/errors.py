@@ -33,3 +33,7 @@ class ModelConversionError(ArticleBotError):
 
 class TrainingDataError(ArticleBotError):
     """A fine-tuning run that cannot start: a bad training file, recipe or output folder."""
+
+
+class IndexFolderError(ArticleBotError):
+    """The index folder holds something that is not a saved index: it is never replaced."""

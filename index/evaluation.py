@@ -9,6 +9,7 @@ the built index; an empty list means the right answer is to abstain).
 from __future__ import annotations
 
 import json
+import stat
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -23,6 +24,9 @@ from index.errors import EvalFileError
 from index.ranking import HYBRID_WEIGHTS, FusionWeights, Method, compute_signals, fuse
 from index.sentences import Sentence
 from index.service import AnsweringService
+
+# The largest shared evaluation file is under 1 MB; a hundred times that is no evaluation file.
+MAX_EVAL_BYTES = 100_000_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,7 +61,7 @@ EvalFile = list[ContextSet] | list[ArticleQuestion]
 def read_eval_file(path: Path) -> EvalFile:
     """Parse either format, with a one-line error naming the bad line."""
     try:
-        lines = path.read_text(encoding="utf-8-sig").splitlines()
+        lines = _read_bounded(path).decode("utf-8-sig").splitlines()
     except OSError as exc:
         raise EvalFileError(f"cannot read {path}: {exc.strerror or exc}") from exc
     except UnicodeDecodeError as exc:
@@ -75,6 +79,17 @@ def read_eval_file(path: Path) -> EvalFile:
     )
 
 
+def _read_bounded(path: Path) -> bytes:
+    """The file's bytes, refusing what never ends (a device, a pipe) or is far too large."""
+    if not stat.S_ISREG(path.stat().st_mode):  # before opening: a pipe would block open()
+        raise EvalFileError(f"{path} is not a regular file")
+    with path.open("rb") as handle:
+        content = handle.read(MAX_EVAL_BYTES + 1)
+    if len(content) > MAX_EVAL_BYTES:
+        raise EvalFileError(f"{path} is larger than {MAX_EVAL_BYTES:,} bytes")
+    return content
+
+
 def rows_numbered(rows: list[dict[str, Any]]) -> Iterator[tuple[int, dict[str, Any]]]:
     return ((int(r.pop("__line__")), r) for r in rows)
 
@@ -87,6 +102,8 @@ def _json_rows(path: Path, lines: list[str]) -> Iterator[dict[str, Any]]:
             row = json.loads(line)
         except json.JSONDecodeError as exc:
             raise EvalFileError(f"{path}:{number}: not valid JSON ({exc.msg})") from exc
+        except RecursionError as exc:  # thousands of nested brackets
+            raise EvalFileError(f"{path}:{number}: JSON nested too deeply") from exc
         if not isinstance(row, dict):
             raise EvalFileError(f"{path}:{number}: each line must be a JSON object")
         row["__line__"] = number

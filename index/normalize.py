@@ -90,6 +90,15 @@ _PREFIXES = (
 _MIN_STEM = 2
 
 
+def remove_invisible(text: str) -> str:
+    """The text without the invisible marks that :func:`normalize_arabic` drops.
+
+    What the dense encoder sees: a joiner inside a name would otherwise split it into
+    pieces the model does not recognise, while the lexical side reads the name whole.
+    """
+    return _INVISIBLE.sub("", text.replace(_ZERO_WIDTH_SPACE, " "))
+
+
 def normalize_arabic(text: str) -> str:
     """Collapse spelling variants so that equal words compare equal.
 

@@ -20,6 +20,8 @@ from typing import Any
 
 import numpy as np
 
+from index.errors import ModelLoadError
+
 log = logging.getLogger(__name__)
 
 # The module chain this encoder reproduces, by the last part of each module's type name.
@@ -104,7 +106,14 @@ def open_onnx_text_encoder(model_dir: Path, threads: int = 0) -> OnnxTextEncoder
     )
     if session is None:
         return None
-    tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
+    tokenizer_file = model_dir / "tokenizer.json"
+    try:
+        tokenizer = Tokenizer.from_file(str(tokenizer_file))
+    except Exception as exc:  # tokenizers reports a damaged file as a bare Exception
+        raise ModelLoadError(
+            f"cannot read {tokenizer_file}: {exc} (restore the file, or delete the model "
+            "folder and the bundled default is converted again)"
+        ) from exc
     tokenizer.no_padding()
     tokenizer.enable_truncation(max_length=max_length)
     log.debug("Encoding with ONNX Runtime directly (no torch): %s", model_dir)

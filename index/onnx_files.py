@@ -101,18 +101,20 @@ def open_if_current(
     return session
 
 
-def weights_stamp(model_dir: Path) -> dict[str, list[int]]:
-    """Size and mtime of the files that define a model folder's weights.
+def weights_stamp(model_dir: Path) -> dict[str, list[int | str]]:
+    """Size and content digest of the files that define a model folder's weights.
 
-    Cheap to take on every start, unlike a hash of a 400 MB file, and it changes
-    whenever a model is converted or fine-tuned again into the same folder.
+    Contents, not file times: a folder copied with ``cp -r`` is the same model, while
+    one converted or fine-tuned again into the same place is not.  The digest is
+    cached beside the files (:mod:`index.file_digest`), so a start hashes nothing new.
     """
-    stamp = {}
+    from index.file_digest import file_sha256
+
+    stamp: dict[str, list[int | str]] = {}
     for name in _SOURCE_FILES:
         file = model_dir / name
         if file.is_file():
-            stat = file.stat()
-            stamp[name] = [stat.st_size, stat.st_mtime_ns]
+            stamp[name] = [file.stat().st_size, file_sha256(file)]
     return stamp
 
 

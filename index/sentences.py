@@ -9,6 +9,7 @@ whitespace, a comma or the end of the text.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -29,6 +30,14 @@ LINE_BREAKS = frozenset("\n\u2028\u2029")
 # space and never belong at either end of a sentence (left/right-to-left and Arabic
 # letter marks, zero-width space, byte order mark).
 INVISIBLE_SPACES = frozenset("\u200e\u200f\u061c\u200b\ufeff")
+# A longer run without a sentence end (an article pasted without punctuation) is cut
+# into pieces of at most this many characters, at a clause mark or else between words:
+# three such sentences, the best and two supporting ones, fit one Telegram message
+# (4,096 characters) with their title and numbers, and the model reads them whole.
+MAX_SENTENCE_CHARS = 600
+# Clause marks a long run is cut after; between digits a comma or colon is a number or a
+# time ("3,500", "10:30").
+_CLAUSE_MARK = re.compile(r"[،;؛]|(?<!\d)[,:]|[,:](?!\d)")
 # Separators left over around a cut, besides whitespace.
 STRAY_LEADING = ",،;؛"
 STRAY_TRAILING = ",،"
@@ -185,6 +194,31 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
 
 
 def _append_span(text: str, start: int, end: int, spans: list[tuple[int, int]]) -> None:
+    start, end = _trim(text, start, end)
+    while end - start > MAX_SENTENCE_CHARS:
+        cut = _long_run_cut(text, start)
+        _append_piece(text, start, cut, spans)
+        start, end = _trim(text, cut, end)
+    _append_piece(text, start, end, spans)
+
+
+def _long_run_cut(text: str, start: int) -> int:
+    """Where to end the first piece of an over-long run that begins at ``start``.
+
+    After the last clause mark in the second half of the allowed length, else at the
+    last space there, else (one 300-character word) at the limit itself.
+    """
+    low, high = start + MAX_SENTENCE_CHARS // 2, start + MAX_SENTENCE_CHARS
+    marks = [m.end() for m in _CLAUSE_MARK.finditer(text, low, high)]
+    if marks:
+        return marks[-1]
+    for i in range(high, low, -1):
+        if _is_space(text[i]):
+            return i
+    return high
+
+
+def _append_piece(text: str, start: int, end: int, spans: list[tuple[int, int]]) -> None:
     start, end = _trim(text, start, end)
     # Separator lines such as "***" or "- - -" hold nothing to retrieve or summarise.
     if any(ch.isalnum() for ch in text[start:end]):

@@ -9,8 +9,11 @@ index is detected and rebuilt, and only changed articles are re-embedded.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import logging
+import os
+import secrets
 import shutil
 import tempfile
 from dataclasses import asdict, dataclass
@@ -24,18 +27,24 @@ from index.articles import Article
 from index.clauses import SentenceVectors, embed_sentences
 from index.corpus import Corpus
 from index.embedding import Embedder
-from index.errors import IndexFileError
-from index.file_lock import exclusive_lock
+from index.errors import IndexFileError, IndexFolderError
+from index.file_lock import exclusive_lock_if_writable
 from index.sentences import Sentence
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 3
+# 4: sentences are embedded without invisible marks (joiners, direction marks).
+FORMAT_VERSION = 4
 MANIFEST = "manifest.json"
 SENTENCES = "sentences.json"
 VECTORS = "sentences.faiss"
 CLAUSES = "clauses.npz"
 DATA_FILES = (SENTENCES, VECTORS, CLAUSES)
+INDEX_FILES = frozenset((MANIFEST, *DATA_FILES))
+# Siblings of the index folder while a save runs: the new index being written, and the
+# index it replaces.  Named apart so that recovery after a crash knows which is newer.
+STAGED_TAG = "new"
+RETIRED_TAG = "old"
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,15 +64,46 @@ def load_or_build(
 ) -> tuple[Corpus, BuildReport]:
     """The index for ``articles``, loaded when it is current and (re)built otherwise.
 
-    Processes sharing ``folder`` take turns, so two of them never write it at once.
+    A current index is served without taking the lock or writing anything, so a
+    read-only ``DATA_DIR`` works.  Otherwise processes sharing ``folder`` take turns,
+    so two of them never write it at once; a process that cannot write there builds
+    in memory.
     """
-    with exclusive_lock(folder.parent / f".{folder.name}.lock"):
-        return _load_or_build(folder, articles, embedder, progress=progress)
+    check_own_folder(folder)
+    lock_file = folder.parent / f".{folder.name}.lock"
+    current = _current(folder, articles, embedder)
+    if current is not None:
+        if _leftovers(folder):  # rare: only after a save was interrupted
+            with exclusive_lock_if_writable(lock_file) as writable:
+                if writable:
+                    _recover(folder)
+        return current
+    with exclusive_lock_if_writable(lock_file) as writable:
+        if not writable:
+            log.warning("cannot write in %s; the index is kept in memory only", folder.parent)
+        return _load_or_build(folder, articles, embedder, progress=progress, save=writable)
+
+
+def _current(
+    folder: Path, articles: list[Article], embedder: Embedder
+) -> tuple[Corpus, BuildReport] | None:
+    """The saved index when it is current, else None (the locked path says why)."""
+    try:
+        saved = _load(folder)
+    except IndexFileError:
+        return None
+    if saved is None or _staleness(saved, articles, embedder):
+        return None
+    corpus = saved.corpus
+    return corpus, BuildReport(len(articles), len(corpus), 0, len(corpus), False, "up to date")
 
 
 def _load_or_build(
-    folder: Path, articles: list[Article], embedder: Embedder, *, progress: bool
+    folder: Path, articles: list[Article], embedder: Embedder, *, progress: bool, save: bool
 ) -> tuple[Corpus, BuildReport]:
+    if save:
+        _recover(folder)
+    check_own_folder(folder)  # before minutes of embedding, not after
     try:
         saved = _load(folder)
     except IndexFileError as exc:
@@ -81,10 +121,11 @@ def _load_or_build(
         reason = stale
         log.info("index is out of date (%s); rebuilding", stale)
     corpus, embedded, reused = _build(articles, embedder, saved, progress=progress)
-    try:
-        _save(folder, corpus, articles, embedder)
-    except OSError as exc:  # a full or read-only disk: answer from memory, rebuild next time
-        log.warning("cannot save the index in %s (%s); it is kept in memory only", folder, exc)
+    if save:
+        try:
+            _save(folder, corpus, articles, embedder)
+        except OSError as exc:  # a full or read-only disk: answer from memory, rebuild next time
+            log.warning("cannot save the index in %s (%s); it is kept in memory only", folder, exc)
     return corpus, BuildReport(len(articles), len(corpus), embedded, reused, True, reason)
 
 
@@ -114,13 +155,16 @@ def _load(folder: Path) -> _Saved | None:
         )
     try:
         _check_manifest(manifest)
-        for name in DATA_FILES:
-            if _sha256(folder / name) != manifest["files"][name]:
+        # Each file is read once and parsed from the bytes its checksum was taken of, so a
+        # save swapping the folder meanwhile is caught as a mismatch, never mixed in.
+        data = {name: (folder / name).read_bytes() for name in DATA_FILES}
+        for name, content in data.items():
+            if hashlib.sha256(content).hexdigest() != manifest["files"][name]:
                 raise ValueError(f"{name} does not match its checksum")
-        records = json.loads((folder / SENTENCES).read_text(encoding="utf-8"))
-        faiss_index = faiss.read_index(str(folder / VECTORS))
+        records = json.loads(data[SENTENCES].decode("utf-8"))
+        faiss_index = faiss.deserialize_index(np.frombuffer(data[VECTORS], dtype=np.uint8))
         sentences = [Sentence(**r) for r in records]
-        with np.load(folder / CLAUSES) as clauses:
+        with np.load(io.BytesIO(data[CLAUSES])) as clauses:
             embedded = SentenceVectors(
                 np.asarray(faiss_index.reconstruct_n(0, faiss_index.ntotal), dtype=np.float32),
                 clauses["vectors"].astype(np.float32),
@@ -170,14 +214,6 @@ def _check_shapes(embedded: SentenceVectors, sentences: int, dim: int) -> None:
         raise ValueError("clause owners point outside the sentences")
     if not (np.isfinite(vectors).all() and np.isfinite(clauses).all()):
         raise ValueError("vectors are not finite")
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _staleness(saved: _Saved, articles: list[Article], embedder: Embedder) -> str:
@@ -260,14 +296,59 @@ def _article_spans(sentences: list[Sentence]) -> dict[str, tuple[int, int]]:
     return spans
 
 
+def check_own_folder(folder: Path) -> None:
+    """Refuse a folder that is not (or not only) a saved index of this store.
+
+    Saving replaces the whole folder, so it must be provably ours: absent, empty, or
+    holding a manifest and nothing but the files a saved index consists of.  Anything
+    else (a source package, someone's notes) is left alone and named in the error.
+    """
+    if not folder.exists() and not folder.is_symlink():
+        return
+    if folder.is_symlink() or not folder.is_dir():
+        raise IndexFolderError(
+            f"{folder} is not a folder this program saved an index in; move it away or set "
+            "DATA_DIR to another folder"
+        )
+    entries = sorted(folder.iterdir())
+    foreign = [e.name for e in entries if e.name not in INDEX_FILES or not _plain_file(e)]
+    if entries and not foreign and not (folder / MANIFEST).is_file():
+        foreign = [e.name for e in entries]  # index-like names but nothing vouches for them
+    if foreign:
+        shown = ", ".join(foreign[:5]) + (", ..." if len(foreign) > 5 else "")
+        raise IndexFolderError(
+            f"{folder} is not a saved index (it holds {shown}); it is left untouched: move "
+            "those files away or set DATA_DIR to another folder"
+        )
+
+
+def _plain_file(path: Path) -> bool:
+    return path.is_file() and not path.is_symlink()
+
+
 def _save(folder: Path, corpus: Corpus, articles: list[Article], embedder: Embedder) -> None:
-    """Write to a temporary folder and swap it in, so a crash never leaves half an index."""
+    """Write a complete index beside ``folder``, then swap it in.
+
+    Every failure to write (a full disk included) is an ``OSError``: the files are
+    serialised in memory first and written by Python.  A crash at any point leaves a
+    complete index on disk: the old one, or the new one under its staging name, which
+    :func:`_recover` puts in place on the next start.
+    """
     folder.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}-", dir=folder.parent))
+    staged = Path(tempfile.mkdtemp(prefix=f".{folder.name}-{STAGED_TAG}-", dir=folder.parent))
     try:
         counts = {a.id: 0 for a in articles}
         for s in corpus.sentences:
             counts[s.article_id] += 1
+        clauses = io.BytesIO()
+        np.savez(clauses, vectors=corpus.embedded.clauses, owner=corpus.embedded.clause_owner)
+        data = {
+            VECTORS: faiss.serialize_index(corpus.faiss_index).tobytes(),
+            CLAUSES: clauses.getvalue(),
+            SENTENCES: json.dumps([asdict(s) for s in corpus.sentences], ensure_ascii=False).encode(
+                "utf-8"
+            ),
+        }
         manifest: dict[str, Any] = {
             "format": FORMAT_VERSION,
             "model": embedder.name,
@@ -277,22 +358,88 @@ def _save(folder: Path, corpus: Corpus, articles: list[Article], embedder: Embed
                 a.id: {"title": a.title.strip(), "digest": a.digest, "sentences": counts[a.id]}
                 for a in articles
             },
+            "files": {name: hashlib.sha256(content).hexdigest() for name, content in data.items()},
         }
-        faiss.write_index(corpus.faiss_index, str(tmp / VECTORS))
-        np.savez(tmp / CLAUSES, vectors=corpus.embedded.clauses, owner=corpus.embedded.clause_owner)
-        (tmp / SENTENCES).write_text(
-            json.dumps([asdict(s) for s in corpus.sentences], ensure_ascii=False), encoding="utf-8"
-        )
+        for name, content in data.items():
+            _write_durably(staged / name, content)
         # The manifest is written last and vouches for the files beside it.
-        manifest["files"] = {name: _sha256(tmp / name) for name in DATA_FILES}
-        (tmp / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=1), "utf-8")
-        if folder.exists():
-            old = folder.with_name(f".{folder.name}-old")
-            shutil.rmtree(old, ignore_errors=True)
-            folder.rename(old)
-            tmp.rename(folder)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            tmp.rename(folder)
+        text = json.dumps(manifest, ensure_ascii=False, indent=1)
+        _write_durably(staged / MANIFEST, text.encode("utf-8"))
+        _sync_folder(staged)
+        check_own_folder(folder)
+        _swap_in(staged, folder)
     finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+        shutil.rmtree(staged, ignore_errors=True)  # only still there if the save failed
+
+
+def _swap_in(staged: Path, folder: Path) -> None:
+    """Put ``staged`` where ``folder`` is; between the two renames both are complete."""
+    if not folder.exists():
+        staged.rename(folder)
+        _sync_folder(folder.parent)
+        return
+    retired = folder.with_name(f".{folder.name}-{RETIRED_TAG}-{secrets.token_hex(4)}")
+    folder.rename(retired)
+    try:
+        staged.rename(folder)
+    except OSError:
+        retired.rename(folder)
+        raise
+    _sync_folder(folder.parent)
+    shutil.rmtree(retired, ignore_errors=True)
+
+
+def _write_durably(path: Path, content: bytes) -> None:
+    """Write and flush to the disk, so the rename that publishes it never precedes the data."""
+    with path.open("xb") as handle:
+        handle.write(content)
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def _sync_folder(folder: Path) -> None:
+    """Make renames and new names inside ``folder`` durable."""
+    handle = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(handle)
+    finally:
+        os.close(handle)
+
+
+def _recover(folder: Path) -> None:
+    """Finish a save that a crash cut short, and remove what interrupted saves left.
+
+    Called under the lock, so no other save is running.  When the index folder is
+    missing, the newest complete leftover takes its place: a finished new index
+    before the one it was replacing.
+    """
+    leftovers = _leftovers(folder)
+    if not folder.exists() and not folder.is_symlink():
+        complete = [p for p in leftovers if (p / MANIFEST).is_file()]
+        if complete:
+            retired_prefix = f".{folder.name}-{RETIRED_TAG}"
+            best = max(
+                complete,
+                key=lambda p: (
+                    not p.name.startswith(retired_prefix),
+                    (p / MANIFEST).stat().st_mtime_ns,
+                ),
+            )
+            best.rename(folder)
+            leftovers.remove(best)
+            log.warning("restored the index an interrupted save left in %s", best.name)
+    for leftover in leftovers:
+        log.info("removing %s, left by an interrupted save", leftover)
+        shutil.rmtree(leftover, ignore_errors=True)
+
+
+def _leftovers(folder: Path) -> list[Path]:
+    """Staging and retired folders of interrupted saves of ``folder``."""
+    return [p for p in folder.parent.glob(f".{folder.name}-*") if _is_index_leftover(p)]
+
+
+def _is_index_leftover(path: Path) -> bool:
+    """A staging or retired folder of this store: nothing in it but index files."""
+    if path.is_symlink() or not path.is_dir():
+        return False
+    return all(e.name in INDEX_FILES and _plain_file(e) for e in path.iterdir())

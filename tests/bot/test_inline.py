@@ -72,16 +72,22 @@ LONG_SENTENCES = [
 
 @pytest.fixture(scope="module")
 def long_service(embedder, tmp_path_factory):
-    """A service over one article whose sentences are each longer than a Telegram message."""
+    """A service over one article whose sentences are each longer than a Telegram message.
+
+    The splitter cuts sentences far shorter than that; lifting its cap here checks that
+    the bot would still send one message if a longer sentence ever reached it.
+    """
     seeds = tmp_path_factory.mktemp("long-seeds")
     body = " ".join(LONG_SENTENCES)
     (seeds / "long.txt").write_text(f"مفاوضات جنيف\n\n{body}\n", encoding="utf-8")
-    service, _ = open_service(
-        seeds,
-        tmp_path_factory.mktemp("long-index"),
-        ModelSpec(models_dir=MODELS_DIR),
-        embedder=embedder,
-    )
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("index.sentences.MAX_SENTENCE_CHARS", 10_000)
+        service, _ = open_service(
+            seeds,
+            tmp_path_factory.mktemp("long-index"),
+            ModelSpec(models_dir=MODELS_DIR),
+            embedder=embedder,
+        )
     assert all(len(p.text) > 4096 for s in service.summarize(3) for p in s.passages)
     return service
 

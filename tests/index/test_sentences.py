@@ -7,7 +7,12 @@ from pathlib import Path
 import pytest
 
 from index.articles import parse_article, read_article
-from index.sentences import MAX_ENCLOSED_CHARS, article_sentences, split_sentences
+from index.sentences import (
+    MAX_ENCLOSED_CHARS,
+    MAX_SENTENCE_CHARS,
+    article_sentences,
+    split_sentences,
+)
 
 SEED = Path(__file__).resolve().parents[2] / "seeds" / "russia_us_syria_ceasefire_munich.txt"
 
@@ -159,3 +164,28 @@ def test_title_loses_invisible_marks_and_spans_still_point_into_the_text():
     assert [s.text for s in sentences] == ["عنوان الخبر", "جملة أولى."]
     for sentence in sentences:
         assert f"{title}\n{body}"[sentence.start : sentence.end] == sentence.text
+
+
+def test_a_run_without_punctuation_is_cut_between_words():
+    """An article pasted without sentence marks must not become one huge sentence."""
+    words = [f"كلمة{i}" for i in range(30_000)]
+    body = " ".join(words)
+    sentences = article_sentences("a", "عنوان", body)[1:]
+    assert len(sentences) > 100
+    assert all(len(s.text) <= MAX_SENTENCE_CHARS for s in sentences)
+    assert [w for s in sentences for w in s.text.split()] == words, "no word cut or lost"
+    assert all(body[s.start - len("عنوان\n") : s.end - len("عنوان\n")] == s.text for s in sentences)
+
+
+def test_a_long_run_is_cut_after_a_clause_mark():
+    clauses = [f"وجاء في البيان رقم {i} أن الوفد سيعود إلى العاصمة" for i in range(200)]
+    sentences = split_sentences("، ".join(clauses))
+    assert all(e - s <= MAX_SENTENCE_CHARS for s, e in sentences)
+    text = "، ".join(clauses)
+    pieces = [text[s:e] for s, e in sentences]
+    assert all(p.split("، ")[-1] in clauses for p in pieces), "every piece ends a clause"
+    assert "، ".join(pieces) == text
+
+
+def test_one_endless_word_is_still_cut():
+    assert all(e - s <= MAX_SENTENCE_CHARS for s, e in split_sentences("ا" * 5000))

@@ -107,3 +107,13 @@ def test_a_sentence_repeated_in_the_article_is_shown_once(embedder, tmp_path):
     answer = service.ask("كم طلعة جوية نفذ الطيران؟")
     texts = [p.text for p in answer.passages]
     assert answer.status is Status.ANSWERED and texts.count(repeated) == 1
+
+
+@pytest.mark.parametrize("mark", ["\u200d", "\u200c", "\u200f", "\u00ad", "\u2060", "\ufeff"])
+def test_an_invisible_mark_inside_a_name_changes_no_answer(service, mark):
+    """A joiner pasted inside «لافروف» is invisible to the reader: so it is to both rankings."""
+    plain = service.ask("من التقى لافروف؟")
+    marked = service.ask(f"من التقى لا{mark}فروف؟")
+    assert plain.status is Status.ANSWERED and marked.status is Status.ANSWERED
+    assert [p.text for p in marked.passages] == [p.text for p in plain.passages]
+    assert marked.confidence == pytest.approx(plain.confidence, abs=1e-6)

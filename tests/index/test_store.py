@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import copy
+import errno
 import hashlib
 import json
 import logging
+import os
 import shutil
+import subprocess
+import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -14,8 +18,9 @@ import numpy as np
 import pytest
 
 from index.articles import read_seeds
+from index.errors import IndexFolderError
 from index.store import CLAUSES, MANIFEST, SENTENCES, VECTORS, load_or_build
-from tests.conftest import REPO_ROOT
+from tests.conftest import MODELS_DIR, REPO_ROOT
 
 
 @pytest.fixture
@@ -170,19 +175,6 @@ def test_processes_sharing_a_folder_take_turns(seeds, tmp_path, embedder):
     assert not list(tmp_path.glob(".index-*")), "no staging folder left behind"
 
 
-def test_an_unwritable_disk_still_answers_from_memory(
-    seeds, tmp_path, embedder, caplog, monkeypatch
-):
-    def disk_full(*_args: object) -> None:
-        raise OSError(28, "No space left on device")
-
-    monkeypatch.setattr("index.store.faiss.write_index", disk_full)
-    with caplog.at_level(logging.WARNING, logger="index.store"):
-        corpus, report = load_or_build(tmp_path / "index", read_seeds(seeds), embedder)
-    assert len(corpus) == 19 and report.rebuilt
-    assert "No space left" in caplog.text and "memory" in caplog.text
-
-
 def test_an_index_split_by_an_older_splitter_is_resplit(seeds, tmp_path, embedder):
     folder = tmp_path / "index"
     load_or_build(folder, read_seeds(seeds), embedder)
@@ -194,3 +186,144 @@ def test_an_index_split_by_an_older_splitter_is_resplit(seeds, tmp_path, embedde
     corpus, report = load_or_build(folder, read_seeds(seeds), embedder)
     assert report.rebuilt and "splitting changed for: b" in report.reason
     assert len(corpus) == 19 and report.embedded == 3
+
+
+@pytest.mark.parametrize(
+    "foreign",
+    [
+        {"notes.txt": "my notes"},  # someone's file in the folder
+        {"__init__.py": "", "store.py": "x = 1"},  # a source package of the same name
+        {MANIFEST: "{}", "notes.txt": "a manifest does not vouch for other files"},
+        {SENTENCES: "[]"},  # an index file name, but no manifest vouches for it
+    ],
+)
+def test_a_folder_that_is_not_a_saved_index_is_never_replaced(seeds, tmp_path, embedder, foreign):
+    folder = tmp_path / "index"
+    folder.mkdir()
+    for name, text in foreign.items():
+        (folder / name).write_text(text, "utf-8")
+    with pytest.raises(IndexFolderError, match="not a saved index") as error:
+        load_or_build(folder, read_seeds(seeds), embedder)
+    assert str(folder) in str(error.value) and "\n" not in str(error.value)
+    assert {p.name: p.read_text("utf-8") for p in folder.iterdir()} == foreign
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".index-")) == []
+
+
+def test_a_file_where_the_index_folder_goes_is_never_replaced(seeds, tmp_path, embedder):
+    (tmp_path / "index").write_text("not a folder", "utf-8")
+    with pytest.raises(IndexFolderError, match="not a folder"):
+        load_or_build(tmp_path / "index", read_seeds(seeds), embedder)
+    assert (tmp_path / "index").read_text("utf-8") == "not a folder"
+
+
+def test_an_empty_folder_becomes_the_index(seeds, tmp_path, embedder):
+    (tmp_path / "index").mkdir()
+    _, report = load_or_build(tmp_path / "index", read_seeds(seeds), embedder)
+    assert report.rebuilt and (tmp_path / "index" / MANIFEST).is_file()
+
+
+def _read_only(path: Path) -> None:
+    raise OSError(errno.EROFS, "Read-only file system", str(path))
+
+
+def test_a_current_index_is_served_without_writing_a_lock(seeds, tmp_path, embedder, monkeypatch):
+    folder = tmp_path / "index"
+    built, _ = load_or_build(folder, read_seeds(seeds), embedder)
+    (tmp_path / ".index.lock").unlink()
+    before = {p: p.stat().st_mtime_ns for p in folder.iterdir()}
+    monkeypatch.setattr("index.file_lock.exclusive_lock", _read_only)  # a read-only DATA_DIR
+    corpus, report = load_or_build(folder, read_seeds(seeds), embedder)
+    assert not report.rebuilt and len(corpus) == len(built)
+    assert not (tmp_path / ".index.lock").exists()
+    assert {p: p.stat().st_mtime_ns for p in folder.iterdir()} == before
+
+
+def test_a_stale_index_on_a_read_only_disk_is_rebuilt_in_memory(
+    seeds, tmp_path, embedder, monkeypatch, caplog
+):
+    folder = tmp_path / "index"
+    load_or_build(folder, read_seeds(seeds), embedder)
+    manifest = (folder / MANIFEST).read_bytes()
+    (seeds / "b.txt").write_text("عنوان ثان\nجملة معدلة عن الاقتصاد.", "utf-8")
+    monkeypatch.setattr("index.file_lock.exclusive_lock", _read_only)
+    with caplog.at_level(logging.WARNING, logger="index.store"):
+        corpus, report = load_or_build(folder, read_seeds(seeds), embedder)
+    assert report.rebuilt and report.embedded == 2 and len(corpus) == 18
+    assert "memory only" in caplog.text
+    assert (folder / MANIFEST).read_bytes() == manifest, "nothing is written"
+
+
+_CRASH_AT_SECOND_RENAME = """
+import os, sys
+from pathlib import Path
+from index.articles import read_seeds
+from index.embedding import ModelSpec, load_embedder
+from index.store import load_or_build
+
+folder, seeds, models = (Path(a) for a in sys.argv[1:4])
+embedder = load_embedder(ModelSpec(models_dir=models))
+renames = []
+real_rename = Path.rename
+
+
+def rename(self, target):
+    renames.append(target)
+    if len(renames) == 2:  # the old index has been moved aside, the new one not yet in
+        os._exit(9)  # the process dies here: no cleanup runs
+    return real_rename(self, target)
+
+
+Path.rename = rename
+load_or_build(folder, read_seeds(seeds), embedder)
+"""
+
+
+def test_a_crash_between_the_renames_of_a_save_keeps_an_index(seeds, tmp_path, embedder):
+    folder = tmp_path / "index"
+    load_or_build(folder, read_seeds(seeds), embedder)
+    (seeds / "c.txt").write_text("عنوان ثالث\nخبر جديد تماما.", "utf-8")
+    crashed = subprocess.run(
+        [sys.executable, "-c", _CRASH_AT_SECOND_RENAME, str(folder), str(seeds), str(MODELS_DIR)],
+        env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
+        capture_output=True,
+        timeout=300,
+    )
+    assert crashed.returncode == 9, crashed.stderr.decode()
+    corpus, report = load_or_build(folder, read_seeds(seeds), embedder)
+    assert not report.rebuilt and report.embedded == 0, "the finished new index is used"
+    assert len(corpus) == 21
+    assert not list(tmp_path.glob(".index-*")), "what the crash left is cleaned up"
+
+
+def test_leftovers_of_interrupted_saves_are_removed(seeds, tmp_path, embedder):
+    folder = tmp_path / "index"
+    load_or_build(folder, read_seeds(seeds), embedder)
+    shutil.copytree(folder, tmp_path / ".index-old")  # as older versions named them
+    half_written = tmp_path / ".index-new-x1y2z3"
+    half_written.mkdir()
+    shutil.copy(folder / SENTENCES, half_written / SENTENCES)
+    foreign = tmp_path / ".index-notes"
+    foreign.mkdir()
+    (foreign / "notes.txt").write_text("keep me", "utf-8")
+    _, report = load_or_build(folder, read_seeds(seeds), embedder)
+    assert not report.rebuilt
+    assert sorted(p.name for p in tmp_path.glob(".index-*")) == [".index-notes"]
+    assert (foreign / "notes.txt").read_text("utf-8") == "keep me"
+
+
+def test_a_copied_model_folder_is_the_same_model(tmp_path):
+    """``cp -r`` gives the files new times; only a change of contents is a new model."""
+    from index.onnx_files import weights_stamp
+
+    model = tmp_path / "model"
+    model.mkdir()
+    (model / "config.json").write_text('{"hidden_size": 4}', "utf-8")
+    (model / "model.safetensors").write_bytes(bytes(range(256)) * 64)
+    stamp = weights_stamp(model)
+    copied = tmp_path / "copy"
+    shutil.copytree(model, copied, copy_function=shutil.copy)  # new file times
+    later = (model / "model.safetensors").stat().st_mtime + 60
+    os.utime(copied / "model.safetensors", (later, later))
+    assert weights_stamp(copied) == stamp
+    (copied / "model.safetensors").write_bytes(bytes(reversed(range(256))) * 64)  # retrained
+    assert weights_stamp(copied) != stamp
