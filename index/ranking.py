@@ -62,7 +62,28 @@ class Signals:
 
 def compute_signals(corpus: Corpus, question: str, query_vector: np.ndarray) -> Signals:
     """Everything the fusion and the abstention decision look at."""
-    dense = corpus.dense_scores(query_vector)
+    return combine_signals(lexical_signals(corpus, question), dense_signals(corpus, query_vector))
+
+
+@dataclass(frozen=True, slots=True)
+class LexicalSignals:
+    """The part of :class:`Signals` that depends on the question's words only."""
+
+    bm25: np.ndarray
+    coverage: np.ndarray
+    type_match: np.ndarray
+
+
+@dataclass(frozen=True, slots=True)
+class DenseSignals:
+    """The part of :class:`Signals` that depends on the question's vector only."""
+
+    dense: np.ndarray
+    clause: np.ndarray
+    neighbour: np.ndarray
+
+
+def lexical_signals(corpus: Corpus, question: str) -> LexicalSignals:
     answer_type = question_answer_type(question)
     if answer_type is AnswerType.NONE:
         type_match = np.zeros(len(corpus), dtype=np.float32)
@@ -70,13 +91,26 @@ def compute_signals(corpus: Corpus, question: str, query_vector: np.ndarray) -> 
         type_match = np.asarray(
             [sentence_has_type(s.text, answer_type) for s in corpus.sentences], dtype=np.float32
         )
+    return LexicalSignals(
+        corpus.lexical_scores(question), corpus.lexical_coverage(question), type_match
+    )
+
+
+def dense_signals(corpus: Corpus, query_vector: np.ndarray) -> DenseSignals:
+    dense = corpus.dense_scores(query_vector)
+    return DenseSignals(
+        dense, corpus.clause_scores(query_vector, dense), _previous_sentence_scores(corpus, dense)
+    )
+
+
+def combine_signals(lexical: LexicalSignals, dense: DenseSignals) -> Signals:
     return Signals(
-        dense=dense,
-        clause=corpus.clause_scores(query_vector, dense),
-        bm25=corpus.lexical_scores(question),
-        coverage=corpus.lexical_coverage(question),
-        type_match=type_match,
-        neighbour=_previous_sentence_scores(corpus, dense),
+        dense=dense.dense,
+        clause=dense.clause,
+        bm25=lexical.bm25,
+        coverage=lexical.coverage,
+        type_match=lexical.type_match,
+        neighbour=dense.neighbour,
     )
 
 

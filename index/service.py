@@ -14,13 +14,14 @@ from pathlib import Path
 
 import numpy as np
 
-from index.abstention import DEFAULT_ABSTENTION, AbstentionModel, abstention_features
+from index.abstention import DEFAULT_ABSTENTION, AbstentionModel
 from index.answer import Answer, Passage, Status, Summary
 from index.articles import read_seeds
 from index.calibration import calibration_for
 from index.corpus import Corpus
 from index.embedding import Embedder, ModelSpec, load_embedder
 from index.normalize import content_terms, tokenize
+from index.query_adapter import QueryAdapter
 from index.ranking import HYBRID_WEIGHTS, FusionWeights, Method, compute_signals, fuse
 from index.store import BuildReport, load_or_build
 from index.summary import pick_summary_sentences
@@ -41,6 +42,8 @@ class AnswerPolicy:
     max_question_chars: int = MAX_QUESTION_CHARS
     weights: FusionWeights = HYBRID_WEIGHTS
     abstention: AbstentionModel = DEFAULT_ABSTENTION
+    # Applied to question vectors before ranking and abstaining (see index.query_adapter).
+    adapter: QueryAdapter | None = None
 
 
 class AnsweringService:
@@ -68,6 +71,8 @@ class AnsweringService:
         pending = [i for i, a in enumerate(answers) if a is None]
         if pending:
             vectors = self.embedder.embed_queries([questions[i].strip() for i in pending])
+            if self.policy.adapter is not None:
+                vectors = self.policy.adapter.apply(vectors)
             for row, i in enumerate(pending):
                 answers[i] = self._answer(questions[i].strip(), vectors[row], k)
         done = [a for a in answers if a is not None]
@@ -96,7 +101,7 @@ class AnsweringService:
         scores = fuse(signals, Method.HYBRID, self.policy.weights)
         order = np.argsort(-scores, kind="stable")
         ranked = tuple(self._passage(int(i), float(scores[i])) for i in order[: max(k, 1)])
-        features = abstention_features(signals, self.corpus.known_share(question))
+        features = self.policy.abstention.features(signals)
         confidence = self.policy.abstention.confidence(features)
         terms = tuple(dict.fromkeys(content_terms(question)))
         if not self.policy.abstention.answers(features):
@@ -187,5 +192,6 @@ def open_service(
         max_question_chars=max_question_chars,
         weights=calibration.weights,
         abstention=calibration.abstention,
+        adapter=calibration.adapter,
     )
     return AnsweringService(embedder, corpus, policy), report
