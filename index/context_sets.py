@@ -18,6 +18,7 @@ import numpy as np
 from index.clauses import SentenceVectors, embed_sentences
 from index.corpus import Corpus
 from index.embedding import Embedder
+from index.normalize import strip_diacritics
 from index.sentences import Sentence
 
 
@@ -68,25 +69,40 @@ class EmbeddedContexts:
 def embed_contexts(
     contexts: Sequence[ContextSet], embedder: Embedder, cache_dir: Path | None = None
 ) -> EmbeddedContexts:
-    """Embed every sentence (with its clauses) and question; reuse a cached copy if given one.
+    """Embed every sentence (with its clauses) and question; reuse cached vectors if given a folder.
 
-    The cache key covers the texts and the model's name and weights, so a changed file
-    or model never reads stale vectors.
+    Questions are embedded as the answering service embeds them (:func:`query_text`). The
+    cache keys cover the texts and the model's name and weights, so a changed file or
+    model never reads stale vectors.
     """
     contexts = list(contexts)
-    sentences, questions = all_sentences(contexts), all_questions(contexts)
-    cache = None
-    if cache_dir is not None:
-        key = hashlib.sha256(
-            json.dumps([embedder.name, embedder.weights, sentences, questions]).encode()
-        ).hexdigest()[:24]
-        cache = cache_dir / f"contexts-{key}.npz"
-        if cache.is_file():
-            data = np.load(cache)
-            vectors = SentenceVectors(data["sentences"], data["clauses"], data["clause_owner"])
-            return EmbeddedContexts(contexts, vectors, data["questions"])
-    vectors = embed_sentences(embedder, sentences)
-    embedded = EmbeddedContexts(contexts, vectors, embedder.embed_queries(questions))
+    sentences = all_sentences(contexts)
+    questions = [query_text(q) for q in all_questions(contexts)]
+    return EmbeddedContexts(
+        contexts,
+        _cached_sentences(embedder, sentences, cache_dir),
+        _cached_queries(embedder, questions, cache_dir),
+    )
+
+
+def query_text(question: str) -> str:
+    """What the model is given for a question."""
+    return strip_diacritics(question.strip())
+
+
+def _cache_file(cache_dir: Path, kind: str, embedder: Embedder, texts: list[str]) -> Path:
+    key = hashlib.sha256(json.dumps([embedder.name, embedder.weights, texts]).encode())
+    return cache_dir / f"{kind}-{key.hexdigest()[:24]}.npz"
+
+
+def _cached_sentences(
+    embedder: Embedder, texts: list[str], cache_dir: Path | None
+) -> SentenceVectors:
+    cache = _cache_file(cache_dir, "sentences", embedder, texts) if cache_dir else None
+    if cache is not None and cache.is_file():
+        data = np.load(cache)
+        return SentenceVectors(data["sentences"], data["clauses"], data["clause_owner"])
+    vectors = embed_sentences(embedder, texts)
     if cache is not None:
         cache.parent.mkdir(parents=True, exist_ok=True)
         np.savez(
@@ -94,9 +110,20 @@ def embed_contexts(
             sentences=vectors.sentences,
             clauses=vectors.clauses,
             clause_owner=vectors.clause_owner,
-            questions=embedded.questions,
         )
-    return embedded
+    return vectors
+
+
+def _cached_queries(embedder: Embedder, texts: list[str], cache_dir: Path | None) -> np.ndarray:
+    cache = _cache_file(cache_dir, "queries", embedder, texts) if cache_dir else None
+    if cache is not None and cache.is_file():
+        vectors: np.ndarray = np.load(cache)["queries"]
+        return vectors
+    vectors = embedder.embed_queries(texts)
+    if cache is not None:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        np.savez(cache, queries=vectors)
+    return vectors
 
 
 @dataclass(frozen=True, slots=True)

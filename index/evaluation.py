@@ -16,7 +16,8 @@ from typing import Any, TypeGuard
 
 import numpy as np
 
-from index.abstention import AbstentionModel
+from index.abstention import AbstentionModel, abstention_features
+from index.background import load_background
 from index.calibration import DEFAULT_CALIBRATION, Calibration
 from index.context_sets import (
     MISS,
@@ -200,6 +201,7 @@ def evaluate_abstention_pairs(
     contexts: Sequence[ContextSet] | EmbeddedContexts,
     embedder: Embedder,
     calibration: Calibration = DEFAULT_CALIBRATION,
+    cache_dir: Path | None = None,
 ) -> AbstentionResult:
     """Ask each question of its own context and of another article of the same file.
 
@@ -213,15 +215,18 @@ def evaluate_abstention_pairs(
     if len(items) < 2:
         raise EvalFileError("the abstention check needs at least two contexts")
     model: AbstentionModel = calibration.abstention
+    background = load_background(embedder, cache_dir)
     answered = declined = total = 0
     for index, (corpus, questions) in enumerate(items):
         other = items[other_context(index, len(items))][0]
         for q in questions:
             vector = calibration.query_vectors(q.vector)
-            answered += model.answers(model.features(compute_signals(corpus, q.question, vector)))
-            declined += not model.answers(
-                model.features(compute_signals(other, q.question, vector))
-            )
+            stats = background.stats(vector)[0]
+            for asked, own in ((corpus, True), (other, False)):
+                signals = compute_signals(asked, q.question, vector)
+                said_yes = model.answers(abstention_features(signals, stats))
+                answered += own and said_yes
+                declined += not own and not said_yes
             total += 1
     return AbstentionResult(total, round(answered / total, 4), round(declined / total, 4))
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from index.abstention import AbstentionModel, abstention_features
+from index.background import Background, load_background
 from index.calibration import Calibration, CalibrationReport
 from index.context_sets import ContextSet, EmbeddedContexts, context_corpora, embed_contexts
 from index.corpus import Corpus
@@ -24,8 +25,8 @@ from index.query_adapter import QueryAdapter, fit_query_adapter
 from index.ranking import (
     FusionWeights,
     LexicalSignals,
-    Signals,
     combine_signals,
+    compute_signals,
     dense_signals,
     lexical_signals,
     zscore,
@@ -100,8 +101,15 @@ class RankTable:
             + weights.neighbour * self.neighbour
         )
         best_gold = np.maximum.reduceat(np.where(self.gold, scores, -np.inf), self.starts)
-        above = (scores > best_gold[self.group]).astype(np.int64)
-        ranks: np.ndarray = np.add.reduceat(above, self.starts)
+        g = best_gold[self.group]
+        # Ties keep corpus order (a stable sort), as in the answering path: an equal
+        # sentence before the first best gold one ranks above it. Duplicated sentences tie.
+        rows = np.arange(len(scores))
+        first = np.minimum.reduceat(
+            np.where(self.gold & (scores == g), rows, len(scores)), self.starts
+        )
+        above = (scores > g) | ((scores == g) & (rows < first[self.group]))
+        ranks: np.ndarray = np.add.reduceat(above.astype(np.int64), self.starts)
         return ranks
 
     def score(self, weights: FusionWeights) -> tuple[float, float]:
@@ -189,7 +197,7 @@ class Recipe:
 
 
 # What ships: chosen by the leave-one-set-out figures in the README's directions table.
-SHIPPED_RECIPE = Recipe()
+SHIPPED_RECIPE = Recipe(drop=("neighbour",))
 
 
 def adapter_pairs(sets: Sequence[FitSet]) -> tuple[np.ndarray, np.ndarray]:
@@ -259,7 +267,10 @@ def _other(index: int, count: int, share: float) -> int:
 
 
 def abstention_rows(
-    fit_set: FitSet, adapter: QueryAdapter | None, pool: Sequence[Corpus] = ()
+    fit_set: FitSet,
+    adapter: QueryAdapter | None,
+    background: Background,
+    pool: Sequence[Corpus] = (),
 ) -> tuple[np.ndarray, np.ndarray]:
     """Features of every question at its own context (label 1) and at other ones (label 0).
 
@@ -275,24 +286,20 @@ def abstention_rows(
         vectors = np.stack([q.vector for q in questions])
         if adapter is not None:
             vectors = adapter.apply(vectors)
-        for q, vector in zip(questions, vectors, strict=True):
-            features.append(
-                abstention_features(combine_signals(q.lexical, dense_signals(corpus, vector)))
-            )
+        stats = background.stats(vectors)
+        for q, vector, row in zip(questions, vectors, stats, strict=True):
+            own = combine_signals(q.lexical, dense_signals(corpus, vector))
+            features.append(abstention_features(own, row))
             labels.append(1)
             for share in NEGATIVE_SHARES:
                 other = others[_other(index, len(others), share)]
                 if other is corpus:
                     continue
-                features.append(abstention_features(dense_only_signals(other, vector)))
+                features.append(
+                    abstention_features(compute_signals(other, q.question, vector), row)
+                )
                 labels.append(0)
     return np.asarray(features, dtype=np.float64), np.asarray(labels)
-
-
-def dense_only_signals(corpus: Corpus, vector: np.ndarray) -> Signals:
-    """Signals whose lexical part is empty: the abstention features read only the dense part."""
-    zeros = np.zeros(len(corpus), dtype=np.float32)
-    return combine_signals(LexicalSignals(zeros, zeros, zeros), dense_signals(corpus, vector))
 
 
 def fit_abstention(
@@ -315,8 +322,8 @@ def fit_abstention(
     w = [round(float(v), 3) for v in model.coef_[0]]
     fitted = AbstentionModel(
         bias=round(float(model.intercept_[0]), 3),
-        best_dense=w[0],
-        dense_margin=w[1],
+        best_vs_background=w[0],
+        best_coverage=w[1],
         threshold=round(threshold, 3),
     )
     return fitted, *abstention_rates(fitted, x, y)
@@ -344,9 +351,10 @@ def fit_calibration_on(
         raise ValueError("calibration needs at least two contexts (one to ask, one off-topic)")
     fit_set = prepare_set("fitting", embed_contexts(contexts, embedder))
     pool = [c for c, _ in context_corpora(embed_contexts(extra, embedder))] if extra else []
-    fitted = fit([fit_set], recipe or Recipe())
+    fitted = fit([fit_set], recipe or SHIPPED_RECIPE)
+    background = load_background(embedder)
     abstention, answered, declined = fit_abstention(
-        [abstention_rows(fit_set, fitted.adapter, pool)]
+        [abstention_rows(fit_set, fitted.adapter, background, pool)]
     )
     calibration = Calibration(fitted.weights, abstention, fitted.adapter)
     top1, mrr = fitted.in_sample

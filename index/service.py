@@ -14,10 +14,12 @@ from pathlib import Path
 
 import numpy as np
 
-from index.abstention import DEFAULT_ABSTENTION, AbstentionModel
+from index.abstention import DEFAULT_ABSTENTION, AbstentionModel, abstention_features
 from index.answer import Answer, Passage, Status, Summary
 from index.articles import read_seeds
+from index.background import Background, load_background
 from index.calibration import calibration_for
+from index.context_sets import query_text
 from index.corpus import Corpus
 from index.embedding import Embedder, ModelSpec, load_embedder
 from index.normalize import content_terms, tokenize
@@ -50,11 +52,17 @@ class AnsweringService:
     """Answers questions, summarises and shows context for the indexed articles."""
 
     def __init__(
-        self, embedder: Embedder, corpus: Corpus, policy: AnswerPolicy | None = None
+        self,
+        embedder: Embedder,
+        corpus: Corpus,
+        policy: AnswerPolicy | None = None,
+        background: Background | None = None,
     ) -> None:
         self.embedder = embedder
         self.corpus = corpus
         self.policy = policy or AnswerPolicy()
+        # Unrelated text the abstention decision measures each question against.
+        self.background = background or load_background(embedder)
 
     @property
     def titles(self) -> dict[str, str]:
@@ -70,11 +78,12 @@ class AnsweringService:
         answers: list[Answer | None] = [self._reject(q) for q in questions]
         pending = [i for i, a in enumerate(answers) if a is None]
         if pending:
-            vectors = self.embedder.embed_queries([questions[i].strip() for i in pending])
+            vectors = self.embedder.embed_queries([query_text(questions[i]) for i in pending])
             if self.policy.adapter is not None:
                 vectors = self.policy.adapter.apply(vectors)
+            stats = self.background.stats(vectors)
             for row, i in enumerate(pending):
-                answers[i] = self._answer(questions[i].strip(), vectors[row], k)
+                answers[i] = self._answer(questions[i].strip(), vectors[row], stats[row], k)
         done = [a for a in answers if a is not None]
         elapsed_ms = (time.perf_counter() - started) * 1000 / max(len(questions), 1)
         for a in done:
@@ -96,12 +105,12 @@ class AnsweringService:
             return Answer(question=text, status=Status.EMPTY)
         return None
 
-    def _answer(self, question: str, vector: np.ndarray, k: int) -> Answer:
+    def _answer(self, question: str, vector: np.ndarray, background: np.ndarray, k: int) -> Answer:
         signals = compute_signals(self.corpus, question, vector)
         scores = fuse(signals, Method.HYBRID, self.policy.weights)
         order = np.argsort(-scores, kind="stable")
         ranked = tuple(self._passage(int(i), float(scores[i])) for i in order[: max(k, 1)])
-        features = self.policy.abstention.features(signals)
+        features = abstention_features(signals, background)
         confidence = self.policy.abstention.confidence(features)
         terms = tuple(dict.fromkeys(content_terms(question)))
         if not self.policy.abstention.answers(features):
@@ -188,10 +197,11 @@ def open_service(
     calibration = calibration_for(model)
     embedder = embedder or load_embedder(model)
     corpus, report = load_or_build(index_dir, articles, embedder, progress=progress)
+    background = load_background(embedder, index_dir)
     policy = AnswerPolicy(
         max_question_chars=max_question_chars,
         weights=calibration.weights,
         abstention=calibration.abstention,
         adapter=calibration.adapter,
     )
-    return AnsweringService(embedder, corpus, policy), report
+    return AnsweringService(embedder, corpus, policy, background), report

@@ -25,7 +25,7 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 
 TUNED = Calibration(
     FusionWeights(dense=0.6, bm25=0.4, coverage=0.3, clause_share=0.35),
-    AbstentionModel(bias=-20.0, best_dense=25.0, dense_margin=4.0, threshold=0.3),
+    AbstentionModel(bias=-8.0, best_vs_background=2.0, best_coverage=5.0, threshold=0.3),
 )
 
 
