@@ -165,13 +165,14 @@ def abstention_figures(
     service: AnsweringService | None,
     article_questions: Sequence[ArticleQuestion],
     add: AddFigure,
+    cache_dir: Path | None = None,
 ) -> None:
     """Own-context questions answered and other-article pairs declined; seed questions too."""
     print("\n### Abstention (each question asked of its own article and of another one)\n")
     print(row("set", "questions", "own context answered", "other article declined"))
     print(row("---", "---:", "---:", "---:"))
     for s in held_out:
-        result = evaluate_abstention_pairs(embedded[s.name], embedder, calibration)
+        result = evaluate_abstention_pairs(embedded[s.name], embedder, calibration, cache_dir)
         print(
             row(
                 s.name,

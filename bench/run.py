@@ -318,6 +318,27 @@ def tuned_model_figures(
             print(row(f"{label}, {method.value}", *cells))
 
 
+def speed_figures(
+    settings: Settings,
+    embedder: Embedder,
+    heldout: list[ContextSet],
+    questions: list[str],
+    args: argparse.Namespace,
+    summary: Summary,
+) -> None:
+    """Build times, warm latency, the bot end to end and cold start."""
+    build_figures(settings, embedder, heldout, summary)
+    latency_figures(settings, questions, [b for b in args.backends.split(",") if b], summary)
+    if not args.skip_bot:
+        # Questions about the seed article, so the bot answers rather than abstains.
+        bot_questions = questions
+        if args.article_questions:
+            data = read_eval_file(args.article_questions)
+            bot_questions = [q.question for q in data if isinstance(q, ArticleQuestion)]
+        bot_throughput_figures(settings, embedder, bot_questions)
+    cold_start_figures(questions[0], summary)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--heldout", type=Path, required=True, help="held-out context sets")
@@ -336,6 +357,9 @@ def main() -> None:
     parser.add_argument("--backends", default="torch,onnx-int8")
     parser.add_argument(
         "--tuned", type=Path, help="a model folder written by `article-bot finetune`, if any"
+    )
+    parser.add_argument(
+        "--quality-only", action="store_true", help="only the quality sections (no timings)"
     )
     parser.add_argument(
         "--skip-bot",
@@ -366,21 +390,13 @@ def main() -> None:
     )
 
     summary = Summary()
-    build_figures(settings, embedder, heldout, summary)
     questions = [q for c in heldout for q, _ in c.questions][:LATENCY_QUESTIONS]
-    latency_figures(settings, questions, [b for b in args.backends.split(",") if b], summary)
-    if not args.skip_bot:
-        # Questions about the seed article, so the bot answers rather than abstains.
-        bot_questions = questions
-        if args.article_questions:
-            data = read_eval_file(args.article_questions)
-            bot_questions = [q.question for q in data if isinstance(q, ArticleQuestion)]
-        bot_throughput_figures(settings, embedder, bot_questions)
-    cold_start_figures(questions[0], summary)
+    if not args.quality_only:
+        speed_figures(settings, embedder, heldout, questions, args, summary)
     others = [
         (backend, load_embedder(ModelSpec(settings.embedding_model, settings.models_dir, backend)))
         for backend in args.backends.split(",")
-        if backend and backend != settings.embedding_backend
+        if backend and backend != settings.embedding_backend and not args.quality_only
     ]
     calibration = calibration_for(settings.model_spec)
     embedded = ranking_figures(embedder, calibration, sets, summary.add, args.cache)
@@ -408,6 +424,7 @@ def main() -> None:
         service,
         questions_about_seeds,
         summary.add,
+        args.cache,
     )
     summary.print()
 

@@ -28,7 +28,9 @@ from index.ranking import (
     combine_signals,
     compute_signals,
     dense_signals,
+    dense_term,
     lexical_signals,
+    lexical_term,
     zscore,
 )
 
@@ -82,7 +84,7 @@ def prepare_set(name: str, embedded: EmbeddedContexts) -> FitSet:
 class RankTable:
     """Standardised signals of every (question, own-context sentence) row of one set."""
 
-    blended: dict[float, np.ndarray]  # clause share -> z(blended dense) per row
+    blended: dict[float, np.ndarray]  # clause share -> dense term per row
     bm25: np.ndarray
     coverage: np.ndarray
     type_match: np.ndarray
@@ -135,8 +137,8 @@ def rank_table(
         for q, vector in zip(questions, vectors, strict=True):
             s = combine_signals(q.lexical, dense_signals(corpus, vector))
             for c in clause_shares:
-                blended[c].append(zscore((1 - c) * s.dense + c * s.clause))
-            cols["bm25"].append(zscore(s.bm25))
+                blended[c].append(dense_term(s, c))
+            cols["bm25"].append(lexical_term(s))
             cols["cov"].append(s.coverage)
             cols["type"].append(s.type_match)
             cols["prev"].append(zscore(s.neighbour))

@@ -6,7 +6,9 @@ Synthetic vectors stand in for the model, so no model is loaded.
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
+from index.background import Background
 from index.clauses import SentenceVectors
 from index.context_sets import ContextSet, EmbeddedContexts, context_corpora, gold_rank
 from index.fitting import (
@@ -24,7 +26,9 @@ from index.ranking import FusionWeights, Method, compute_signals, fuse
 WORDS = "سوريا روسيا حلب ميونيخ كيري لافروف الطيران الضربات المعارضة دمشق فبراير".split()
 
 
-def _embedded(seed: int, contexts: int = 12, dim: int = 16, noise: float = 1.0) -> EmbeddedContexts:
+def _embedded(
+    seed: int, contexts: int = 12, dim: int = 16, noise: float = 1.0, duplicate: bool = False
+) -> EmbeddedContexts:
     rng = np.random.default_rng(seed)
     sets, sentence_vectors, question_vectors = [], [], []
     for c in range(contexts):
@@ -32,6 +36,8 @@ def _embedded(seed: int, contexts: int = 12, dim: int = 16, noise: float = 1.0) 
         texts = [" ".join(rng.choice(WORDS, size=5)) + f" {c}{i} كم 1900." for i in range(n)]
         vectors = rng.normal(size=(n, dim))
         vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+        if duplicate:  # a sentence repeated in the article ties with itself
+            texts, vectors, n = [*texts, texts[0]], np.vstack([vectors, vectors[:1]]), n + 1
         gold = int(rng.integers(0, n))
         question = " ".join(texts[gold].split()[:2]) + "؟"
         q = vectors[gold] + rng.normal(scale=noise / np.sqrt(dim), size=dim)
@@ -43,8 +49,14 @@ def _embedded(seed: int, contexts: int = 12, dim: int = 16, noise: float = 1.0) 
     return EmbeddedContexts(sets, vectors, np.stack(question_vectors).astype(np.float32))
 
 
-def test_the_rank_table_ranks_as_the_answering_path_does():
-    embedded = _embedded(0)
+def _background_vectors(dim: int = 16) -> np.ndarray:
+    vectors = np.random.default_rng(9).normal(size=(64, dim))
+    return (vectors / np.linalg.norm(vectors, axis=1, keepdims=True)).astype(np.float32)
+
+
+@pytest.mark.parametrize("duplicate", [False, True])
+def test_the_rank_table_ranks_as_the_answering_path_does(duplicate):
+    embedded = _embedded(0, duplicate=duplicate)
     weights = FusionWeights(0.6, 0.4, coverage=0.3, answer_type=0.2, neighbour=0.1)
     expected = [
         gold_rank(
@@ -74,7 +86,7 @@ def test_leave_one_set_out_scores_each_set_left_out_and_in_sample():
 
 def test_abstention_answers_own_contexts_more_than_other_ones():
     fit_set = prepare_set("s", _embedded(3, contexts=30, noise=0.5))
-    x, y = abstention_rows(fit_set, None)
+    x, y = abstention_rows(fit_set, None, Background(_background_vectors()))
     assert (y == 1).sum() == 30 and (y == 0).sum() > 30
     _, answered, declined = fit_abstention([(x, y)], target_answered=0.9)
     assert answered >= 0.9 and declined > 0.5
