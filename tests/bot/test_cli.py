@@ -362,3 +362,31 @@ def test_reader_leaving_early_is_not_an_error(workdir):
     assert json.loads(first)["answered"] is True
     assert stderr == ""
     assert process.returncode == 141  # 128 + SIGPIPE, as the shell reports a closed pipe
+
+
+def test_eval_abstention_pairs_each_question_with_another_article(workdir, capsys):
+    data = workdir / "ctx.jsonl"
+    rows = [
+        {
+            "context_id": "cats",
+            "sentences": ["القطط حيوانات أليفة تحب النوم.", "تأكل القطط السمك واللحم."],
+            "questions": [{"question": "ماذا تأكل القطط؟", "gold": [1]}],
+        },
+        {
+            "context_id": "paris",
+            "sentences": ["تقع باريس في شمال فرنسا.", "برج إيفل أشهر معالم باريس."],
+            "questions": [{"question": "أين تقع باريس؟", "gold": [0]}],
+        },
+    ]
+    data.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), "utf-8")
+    assert main(["eval", str(data), "--abstention", "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result == {"questions": 2, "answered_own": 1.0, "declined_other": 1.0}
+
+
+def test_eval_abstention_needs_context_sets(workdir, capsys):
+    data = workdir / "qs.jsonl"
+    data.write_text(json.dumps({"question": "س؟", "gold_contains": []}), "utf-8")
+    assert main(["eval", str(data), "--abstention"]) == 2
+    err = capsys.readouterr().err
+    assert "--abstention needs context sets" in err and len(err.strip().splitlines()) == 1
