@@ -226,7 +226,7 @@ def _eval(args: argparse.Namespace, settings: Settings) -> int:
             data,  # type: ignore[arg-type]
             load_embedder(settings.model_spec),
             calibration,
-            settings.index_dir,
+            settings.models_dir,
         )
         if args.json:
             print(json.dumps(pairs.as_dict()))

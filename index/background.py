@@ -9,7 +9,8 @@ unrelated sentences (``background.txt``: 256 encyclopedia sentences on varied
 topics) removes both effects, so the abstention decision means about the same
 whatever language the question is asked in.
 
-The background's vectors are computed once per model and kept beside the index.
+The background's vectors are computed once per model (a few seconds) and kept in
+the models folder.
 """
 
 from __future__ import annotations

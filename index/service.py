@@ -197,7 +197,8 @@ def open_service(
     calibration = calibration_for(model)
     embedder = embedder or load_embedder(model)
     corpus, report = load_or_build(index_dir, articles, embedder, progress=progress)
-    background = load_background(embedder, index_dir)
+    # A property of the model, not of the articles: kept once per model beside the models.
+    background = load_background(embedder, model.models_dir)
     policy = AnswerPolicy(
         max_question_chars=max_question_chars,
         weights=calibration.weights,
