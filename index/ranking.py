@@ -3,9 +3,9 @@
 Raw cosines and BM25 scores live on different scales that move with the
 article and the question: the shipped fusion measures the cosine as its gap to
 the best sentence in fixed steps and standardises BM25 within the candidate set
-(z-score), scaled by how much of the question the best sentence covers. The weights were fitted on three Arabic
-question sets, each scored also with the weights fitted on the other two (see the
-README's leave-one-set-out table).
+(z-score), scaled by how much of the question the best sentence covers. The
+weights were fitted on three Arabic question sets, each scored also with the
+weights fitted on the other two (see the README's leave-one-set-out table).
 """
 
 from __future__ import annotations
