@@ -148,6 +148,11 @@ def context_corpora(embedded: EmbeddedContexts) -> Iterator[tuple[Corpus, list[C
         )
 
 
+def other_context(index: int, count: int, share: float = 0.5) -> int:
+    """The context ``share`` of the file away from ``index``: another article, off-topic."""
+    return (index + max(int(count * share), 1)) % count
+
+
 # ------------------------------------------------------------------------ rank metrics
 
 # The rank recorded for a question whose gold sentence was not shown at all.

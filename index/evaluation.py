@@ -26,6 +26,7 @@ from index.context_sets import (
     context_corpora,
     embed_contexts,
     gold_rank,
+    other_context,
     rank_metrics,
 )
 from index.corpus import Corpus
@@ -190,11 +191,6 @@ class AbstentionResult:
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
-
-
-def other_context(index: int, count: int) -> int:
-    """The context a question is asked of as off-topic: half the file away, never its own."""
-    return (index + max(count // 2, 1)) % count
 
 
 def evaluate_abstention_pairs(

@@ -18,7 +18,13 @@ import numpy as np
 from index.abstention import AbstentionModel, abstention_features
 from index.background import Background, load_background
 from index.calibration import Calibration, CalibrationReport
-from index.context_sets import ContextSet, EmbeddedContexts, context_corpora, embed_contexts
+from index.context_sets import (
+    ContextSet,
+    EmbeddedContexts,
+    context_corpora,
+    embed_contexts,
+    other_context,
+)
 from index.corpus import Corpus
 from index.embedding import Embedder
 from index.query_adapter import QueryAdapter, fit_query_adapter
@@ -264,10 +270,6 @@ NEGATIVE_SHARES = (0.5, 0.3)
 TARGET_ANSWERED = 0.98
 
 
-def _other(index: int, count: int, share: float) -> int:
-    return (index + max(int(count * share), 1)) % count
-
-
 def abstention_rows(
     fit_set: FitSet,
     adapter: QueryAdapter | None,
@@ -294,7 +296,7 @@ def abstention_rows(
             features.append(abstention_features(own, row))
             labels.append(1)
             for share in NEGATIVE_SHARES:
-                other = others[_other(index, len(others), share)]
+                other = others[other_context(index, len(others), share)]
                 if other is corpus:
                     continue
                 features.append(

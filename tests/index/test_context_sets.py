@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from index.context_sets import MISS, ContextSet, context_spans, gold_rank, rank_metrics
+from index.context_sets import (
+    MISS,
+    ContextSet,
+    context_spans,
+    gold_rank,
+    other_context,
+    rank_metrics,
+)
 
 
 def test_spans_cover_the_flattened_sentences_and_questions_in_order():
@@ -35,3 +42,9 @@ def test_rank_metrics():
     assert m.top1 == 0.25 and m.top3 == 0.75
     assert abs(m.mrr - (1 + 1 / 2 + 1 / 3) / 4) < 1e-4
     assert rank_metrics([]).questions == 0
+
+
+def test_the_other_context_is_never_the_question_s_own():
+    for count in range(2, 30):
+        for share in (0.5, 0.3):
+            assert all(other_context(i, count, share) != i for i in range(count))
