@@ -10,7 +10,7 @@ from bot.telegram.logs import TokenFilter
 from tests.bot.fake_bot_api import DEFAULT_USER_ID, FAKE_TOKEN, FakeBotAPI
 from tests.bot.harness import WAIT, replies, running_bot, visible
 
-QUESTIONS = ["من التقى لافروف؟", "كم طلعة جوية نفذ الطيران الروسي؟", "أين عقد الاجتماع؟"]
+QUESTIONS = ["من التقى لافروف؟", "كم طلعة جوية نفذ الطيران الروسي؟", "أين عقد الاجتماع الثنائي؟"]
 USERS = [5550101, 5550102, 5550103]
 
 
