@@ -22,6 +22,7 @@ from index.evaluation import (
     ArticleQuestion,
     EvalResult,
     evaluate_abstention_pairs,
+    evaluate_article_questions,
     evaluate_contexts,
     method_scorer,
 )
@@ -187,6 +188,7 @@ def abstention_figures(
         )
     if service is None or not article_questions:
         return
+    ranked = evaluate_article_questions(list(article_questions), service)
     answers = service.ask_many([q.question for q in article_questions])
     answerable = [a for a, q in zip(answers, article_questions, strict=True) if q.gold_contains]
     off = [a for a, q in zip(answers, article_questions, strict=True) if not q.gold_contains]
@@ -200,7 +202,11 @@ def abstention_figures(
             f"{declined}/{len(off)} (off-topic questions)",
         )
     )
+    print(
+        f"\nSeed article questions handled right (answerable: right sentence first; "
+        f"off-topic: declined): {ranked.top1:.3f} of {ranked.questions}"
+    )
     add(
-        "abstention on the seed article: answerable answered, off-topic declined",
-        f"{answered}/{len(answerable)}, {declined}/{len(off)}",
+        "seed article questions: handled right / answerable answered / off-topic declined",
+        f"{ranked.top1:.3f} / {answered}/{len(answerable)} / {declined}/{len(off)}",
     )
