@@ -1,10 +1,12 @@
-"""Fit the bundled fusion weights and abstention model on a training file of context sets.
+"""Fit the bundled fusion weights and abstention model on the fitting files of context sets.
 
-Usage: ``python -m bench.calibrate TRAIN.jsonl`` (the README names the file used).
+Usage: ``python -m bench.calibrate FIT.jsonl [FIT.jsonl ...]`` (the README names the files).
 
-The printed constants are pasted into ``index/ranking.py`` (``HYBRID_WEIGHTS``) and
-``index/abstention.py`` (``DEFAULT_ABSTENTION``); nothing here runs in the product.
-A fine-tuned model gets its own calibration from ``article-bot finetune`` instead.
+Fits the shipped recipe (:data:`index.fitting.SHIPPED_RECIPE`) on all files together,
+each file weighing the same, and prints the constants to paste into ``index/ranking.py``
+(``HYBRID_WEIGHTS``) and ``index/abstention.py`` (``DEFAULT_ABSTENTION``), with the
+leave-one-set-out figures. Nothing here runs in the product; a fine-tuned model gets
+its own calibration from ``article-bot finetune`` instead.
 """
 
 from __future__ import annotations
@@ -14,24 +16,45 @@ from pathlib import Path
 
 from bot.logs import configure_logging
 from bot.settings import load_settings
-from index.calibration import fit_calibration
+from index.background import load_background
+from index.context_sets import embed_contexts
 from index.embedding import load_embedder
 from index.evaluation import ContextSet, read_eval_file
+from index.fitting import (
+    SHIPPED_RECIPE,
+    abstention_rows,
+    fit,
+    fit_abstention,
+    leave_one_set_out,
+    prepare_set,
+)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("train", type=Path)
+    parser.add_argument("files", type=Path, nargs="+")
+    parser.add_argument("--cache", type=Path, default=Path("data") / "cache")
     args = parser.parse_args()
     configure_logging("WARNING")
-    contexts = [c for c in read_eval_file(args.train) if isinstance(c, ContextSet)]
-    report = fit_calibration(contexts, load_embedder(load_settings().model_spec))
-    print(f"fusion: top-1 {report.top1:.4f}  MRR {report.mrr:.4f}  {report.calibration.weights}")
-    print(f"abstention: {report.calibration.abstention}")
-    print(
-        f"  answerable answered {report.answerable_answered:.3f}; "
-        f"off-topic abstained {report.off_topic_abstained:.3f}"
-    )
+    embedder = load_embedder(load_settings().model_spec)
+    sets = []
+    for path in args.files:
+        contexts = [c for c in read_eval_file(path) if isinstance(c, ContextSet)]
+        sets.append(prepare_set(path.stem, embed_contexts(contexts, embedder, args.cache)))
+    fitted = fit(sets, SHIPPED_RECIPE)
+    top1, mrr = fitted.in_sample
+    print(f"fusion (mean over the files): top-1 {top1:.4f}  MRR {mrr:.4f}  {fitted.weights}")
+    if len(sets) > 1:
+        for row in leave_one_set_out(sets, SHIPPED_RECIPE):
+            print(
+                f"  {row.name}: left out {row.left_out[0]:.3f} / {row.left_out[1]:.3f}, "
+                f"in-sample {row.in_sample[0]:.3f} / {row.in_sample[1]:.3f}"
+            )
+    background = load_background(embedder, args.cache)
+    rows = [abstention_rows(s, fitted.adapter, background) for s in sets]
+    abstention, answered, declined = fit_abstention(rows)
+    print(f"abstention: {abstention}")
+    print(f"  own context answered {answered:.3f}; other article declined {declined:.3f}")
 
 
 if __name__ == "__main__":

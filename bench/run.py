@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from bench.bot_e2e import bot_reliability_figures, bot_throughput_figures
+from bench.quality import QualitySet, abstention_figures, leave_one_out_figures, ranking_figures
 from bot.logs import configure_logging
 from bot.settings import Settings, load_settings
 from index.calibration import calibration_for
@@ -29,9 +30,7 @@ from index.embedding import Embedder, ModelSpec, load_embedder
 from index.evaluation import (
     ArticleQuestion,
     ContextSet,
-    EvalResult,
     embed_contexts,
-    evaluate_article_questions,
     evaluate_contexts,
     method_scorer,
     read_eval_file,
@@ -282,41 +281,6 @@ def cold_start_figures(question: str, summary: Summary) -> None:
     summary.add("peak memory (max RSS)", f"{max(peaks):.0f} MiB")
 
 
-def quality_figures(
-    embedder: Embedder,
-    spec: ModelSpec,
-    sets: list[tuple[str, list[ContextSet]]],
-    summary: Summary,
-    extra_backends: Sequence[tuple[str, Embedder]] = (),
-) -> dict[str, dict[str, EvalResult]]:
-    print("\n### Retrieval quality (sentence top-1 / top-3 / MRR, ranking within each context)\n")
-    header = ["method"] + [name for name, _ in sets]
-    print(row(*header))
-    print(row(*["---"] * len(header)))
-    results: dict[str, dict[str, EvalResult]] = {}
-    embedded = {name: embed_contexts(contexts, embedder) for name, contexts in sets}
-    weights = calibration_for(spec).weights
-    for method in Method:
-        cells = []
-        for name, _ in sets:
-            result = evaluate_contexts(embedded[name], embedder, method_scorer(method, weights))
-            results.setdefault(method.value, {})[name] = result
-            cells.append(f"{result.top1:.3f} / {result.top3:.3f} / {result.mrr:.3f}")
-            summary.add(f"{method.value} on {name} (top-1 / top-3 / MRR)", cells[-1])
-        uses_model = method is not Method.BM25
-        print(row(f"{method.value} ({spec.backend} backend)" if uses_model else "bm25", *cells))
-    for backend, other in extra_backends:
-        cells = []
-        for _, contexts in sets:
-            result = evaluate_contexts(contexts, other, method_scorer(Method.HYBRID, weights))
-            cells.append(f"{result.top1:.3f} / {result.top3:.3f} / {result.mrr:.3f}")
-        label = f"hybrid, {backend} backend"
-        for (name, _), cell in zip(sets, cells, strict=True):
-            summary.add(f"{label} on {name}", cell)
-        print(row(label, *cells))
-    return results
-
-
 def tuned_model_figures(
     settings: Settings,
     tuned_dir: Path,
@@ -344,55 +308,60 @@ def tuned_model_figures(
         ("fine-tuned", ModelSpec(str(tuned_dir), settings.models_dir, settings.embedding_backend)),
     ):
         embedder = load_embedder(spec)
-        weights = calibration_for(spec).weights
+        calibration = calibration_for(spec)
         embedded = [embed_contexts(contexts, embedder) for _, contexts in sets]
         for method in (Method.DENSE, Method.HYBRID):
             cells = []
             for (name, _), data in zip(sets, embedded, strict=True):
-                result = evaluate_contexts(data, embedder, method_scorer(method, weights))
+                result = evaluate_contexts(data, embedder, method_scorer(method, calibration))
                 cells.append(f"{result.top1:.3f} / {result.top3:.3f} / {result.mrr:.3f}")
                 summary.add(f"{label} model, {method.value}, on {name}", cells[-1])
             print(row(f"{label}, {method.value}", *cells))
 
 
-def abstention_figures(
-    service: AnsweringService, questions: list[ArticleQuestion], summary: Summary
+def speed_figures(
+    settings: Settings,
+    embedder: Embedder,
+    heldout: list[ContextSet],
+    questions: list[str],
+    args: argparse.Namespace,
+    summary: Summary,
 ) -> None:
-    result = evaluate_article_questions(questions, service)
-    answerable = [q for q in questions if q.gold_contains]
-    off_topic = len(questions) - len(answerable)
-    answers = service.ask_many([q.question for q in questions])
-    answered_ok = sum(
-        a.answered for a, q in zip(answers, questions, strict=True) if q.gold_contains
-    )
-    abstained_ok = sum(
-        not a.answered for a, q in zip(answers, questions, strict=True) if not q.gold_contains
-    )
-    summary.add(
-        "seed article questions: right sentence first, answerable answered, off-topic abstained",
-        f"{result.top1:.3f}, {answered_ok}/{len(answerable)}, {abstained_ok}/{off_topic}",
-    )
-    print("\n### Article questions (the seed article's index)\n")
-    print(row("questions", "top-1", "answerable answered", "off-topic abstained"))
-    print(row("---:", "---:", "---:", "---:"))
-    print(
-        row(
-            result.questions,
-            f"{result.top1:.3f}",
-            f"{answered_ok}/{len(answerable)}",
-            f"{abstained_ok}/{off_topic}",
-        )
-    )
+    """Build times, warm latency, the bot end to end and cold start."""
+    build_figures(settings, embedder, heldout, summary)
+    latency_figures(settings, questions, [b for b in args.backends.split(",") if b], summary)
+    if not args.skip_bot:
+        # Questions about the seed article, so the bot answers rather than abstains.
+        bot_questions = questions
+        if args.article_questions:
+            data = read_eval_file(args.article_questions)
+            bot_questions = [q.question for q in data if isinstance(q, ArticleQuestion)]
+        bot_throughput_figures(settings, embedder, bot_questions)
+        bot_reliability_figures(settings, embedder, bot_questions)
+    cold_start_figures(questions[0], summary)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--heldout", type=Path, required=True, help="held-out context sets")
-    parser.add_argument("--train", type=Path, help="training context sets (tuning data)")
+    parser.add_argument("--train", type=Path, help="the fine-tuned model's training file")
+    parser.add_argument(
+        "--fit",
+        type=Path,
+        action="append",
+        default=[],
+        help="a context-set file the shipped weights were fitted on (repeat for each)",
+    )
+    parser.add_argument(
+        "--cache", type=Path, default=REPO / "data" / "cache", help="embedding cache folder"
+    )
     parser.add_argument("--article-questions", type=Path, help="questions about the seeds")
     parser.add_argument("--backends", default="torch,onnx-int8")
     parser.add_argument(
         "--tuned", type=Path, help="a model folder written by `article-bot finetune`, if any"
+    )
+    parser.add_argument(
+        "--quality-only", action="store_true", help="only the quality sections (no timings)"
     )
     parser.add_argument(
         "--skip-bot",
@@ -409,43 +378,55 @@ def main() -> None:
         f"model {settings.embedding_model!r}"
     )
     heldout = [c for c in read_eval_file(args.heldout) if isinstance(c, ContextSet)]
-    sets = [(f"{args.heldout.stem} (held out)", heldout)]
+    sets = [QualitySet(args.heldout.stem, heldout, held_out=True)]
+    for path in args.fit:
+        contexts = [c for c in read_eval_file(path) if isinstance(c, ContextSet)]
+        sets.append(QualitySet(path.stem, contexts, held_out=False))
     train: list[ContextSet] = []
     if args.train:
         train = [c for c in read_eval_file(args.train) if isinstance(c, ContextSet)]
-        sets.append((f"{args.train.stem} (tuning)", train))
     embedder = load_embedder(settings.model_spec)
     subprocess.run(
         [sys.executable, "-m", "bot.cli", "build"], check=True, cwd=REPO, capture_output=True
     )
 
     summary = Summary()
-    build_figures(settings, embedder, heldout, summary)
     questions = [q for c in heldout for q, _ in c.questions][:LATENCY_QUESTIONS]
-    latency_figures(settings, questions, [b for b in args.backends.split(",") if b], summary)
-    if not args.skip_bot:
-        # Questions about the seed article, so the bot answers rather than abstains.
-        bot_questions = questions
-        if args.article_questions:
-            data = read_eval_file(args.article_questions)
-            bot_questions = [q.question for q in data if isinstance(q, ArticleQuestion)]
-        bot_throughput_figures(settings, embedder, bot_questions)
-        bot_reliability_figures(settings, embedder, bot_questions)
-    cold_start_figures(questions[0], summary)
+    if not args.quality_only:
+        speed_figures(settings, embedder, heldout, questions, args, summary)
     others = [
         (backend, load_embedder(ModelSpec(settings.embedding_model, settings.models_dir, backend)))
         for backend in args.backends.split(",")
-        if backend and backend != settings.embedding_backend
+        if backend and backend != settings.embedding_backend and not args.quality_only
     ]
-    quality_figures(embedder, settings.model_spec, sets, summary, others)
+    calibration = calibration_for(settings.model_spec)
+    embedded = ranking_figures(embedder, calibration, sets, summary.add, args.cache)
+    for backend, other in others:
+        result = evaluate_contexts(heldout, other, method_scorer(Method.HYBRID, calibration))
+        cell = f"{result.top1:.3f} / {result.top3:.3f} / {result.mrr:.3f}"
+        print(f"\nShipped method on {args.heldout.stem} with the {backend} backend: {cell}")
+        summary.add(f"shipped method on {args.heldout.stem}, {backend} backend", cell)
+    leave_one_out_figures(embedded, sets, summary.add)
     if args.tuned and args.tuned.is_dir() and args.train:
-        tuned_model_figures(settings, args.tuned, sets[0], train, summary)
+        tuned_model_figures(settings, args.tuned, (args.heldout.stem, heldout), train, summary)
+    questions_about_seeds: list[ArticleQuestion] = []
+    service = None
     if args.article_questions:
         data = read_eval_file(args.article_questions)
+        questions_about_seeds = [q for q in data if isinstance(q, ArticleQuestion)]
         service, _ = open_service(
             settings.seeds_dir, settings.index_dir, settings.model_spec, embedder=embedder
         )
-        abstention_figures(service, [q for q in data if isinstance(q, ArticleQuestion)], summary)
+    abstention_figures(
+        embedder,
+        calibration,
+        embedded,
+        [s for s in sets if s.held_out],
+        service,
+        questions_about_seeds,
+        summary.add,
+        args.cache,
+    )
     summary.print()
 
 

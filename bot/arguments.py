@@ -63,6 +63,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="ranking to score on context sets (default hybrid); article questions "
         "(gold_contains) are always answered by the bot's own service, which uses hybrid",
     )
+    ev.add_argument(
+        "--abstention",
+        action="store_true",
+        help="context sets only: ask each question of its own article and of another "
+        "article of the file; report how many are answered and declined",
+    )
     ev.add_argument("--json", action="store_true", help="print one JSON object")
 
     tune = sub.add_parser(

@@ -189,8 +189,10 @@ def _print_answers(
 def _eval(args: argparse.Namespace, settings: Settings) -> int:
     from index.calibration import calibration_for
     from index.embedding import load_embedder
+    from index.errors import EvalFileError
     from index.evaluation import (
         ArticleQuestion,
+        evaluate_abstention_pairs,
         evaluate_article_questions,
         evaluate_contexts,
         method_scorer,
@@ -200,14 +202,36 @@ def _eval(args: argparse.Namespace, settings: Settings) -> int:
 
     data = read_eval_file(args.file)
     method = Method(args.method)
-    if data and isinstance(data[0], ArticleQuestion):
+    is_article_questions = bool(data) and isinstance(data[0], ArticleQuestion)
+    if args.abstention:
+        if is_article_questions:
+            raise EvalFileError(
+                f"{args.file}: --abstention needs context sets (sentences and questions); "
+                "article questions already include off-topic ones"
+            )
+        calibration = calibration_for(settings.model_spec)
+        pairs = evaluate_abstention_pairs(
+            data,  # type: ignore[arg-type]
+            load_embedder(settings.model_spec),
+            calibration,
+            settings.models_dir,
+        )
+        if args.json:
+            print(json.dumps(pairs.as_dict()))
+        else:
+            print(
+                f"{args.file.name} [abstention]: {pairs.questions} questions  own context "
+                f"answered {pairs.answered_own:.3f}  other article declined "
+                f"{pairs.declined_other:.3f}"
+            )
+        return 0
+    if is_article_questions:
         method = Method.HYBRID  # what the answering service ranks with, whatever --method says
         service = _open(settings, progress=False)
         result = evaluate_article_questions(data, service)  # type: ignore[arg-type]
     else:
         embedder = load_embedder(settings.model_spec)
-        weights = calibration_for(settings.model_spec).weights
-        scorer = method_scorer(method, weights)
+        scorer = method_scorer(method, calibration_for(settings.model_spec))
         result = evaluate_contexts(data, embedder, scorer)  # type: ignore[arg-type]
     if args.json:
         print(json.dumps(result.as_dict()))

@@ -72,9 +72,6 @@ class Corpus:
     def lexical_coverage(self, question: str) -> np.ndarray:
         return self._lexical.coverage(question)
 
-    def known_share(self, question: str) -> float:
-        return self._lexical.known_share(question)
-
     def position(self, article_id: str, number: int) -> int | None:
         """Index in ``sentences`` of one article's sentence, if it exists."""
         for i, s in enumerate(self.sentences):

@@ -10,23 +10,47 @@ from __future__ import annotations
 
 import json
 import stat
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, TypeGuard
 
 import numpy as np
 
-from index.clauses import SentenceVectors, embed_sentences
+from index.abstention import AbstentionModel, abstention_features
+from index.background import load_background
+from index.calibration import DEFAULT_CALIBRATION, Calibration
+from index.context_sets import (
+    MISS,
+    ContextSet,
+    EmbeddedContexts,
+    context_corpora,
+    embed_contexts,
+    gold_rank,
+    other_context,
+    rank_metrics,
+)
 from index.corpus import Corpus
 from index.embedding import Embedder
 from index.errors import EvalFileError
-from index.ranking import HYBRID_WEIGHTS, FusionWeights, Method, compute_signals, fuse
-from index.sentences import Sentence
+from index.ranking import FusionWeights, Method, compute_signals, fuse
 from index.service import AnsweringService
 
 # The largest shared evaluation file is under 1 MB; a hundred times that is no evaluation file.
 MAX_EVAL_BYTES = 100_000_000
+
+__all__ = [
+    "ArticleQuestion",
+    "ContextSet",
+    "EmbeddedContexts",
+    "EvalResult",
+    "embed_contexts",
+    "evaluate_abstention_pairs",
+    "evaluate_article_questions",
+    "evaluate_contexts",
+    "method_scorer",
+    "read_eval_file",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,13 +64,6 @@ class EvalResult:
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
-
-
-@dataclass(frozen=True, slots=True)
-class ContextSet:
-    context_id: str
-    sentences: list[str]
-    questions: list[tuple[str, frozenset[int]]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,53 +164,84 @@ def _is_list_of(value: object, kind: type) -> TypeGuard[list[Any]]:
 Scorer = Callable[[Corpus, str, np.ndarray], np.ndarray]
 
 
-def method_scorer(method: Method, weights: FusionWeights = HYBRID_WEIGHTS) -> Scorer:
-    """Scores as the shipped ranking computes them for ``method`` (``weights``: the hybrid's)."""
+def method_scorer(
+    method: Method, calibration: Calibration | FusionWeights = DEFAULT_CALIBRATION
+) -> Scorer:
+    """Scores as the shipped ranking computes them for ``method``.
+
+    Only the shipped method uses the calibration (its weights and query adapter); the
+    others are the plain references. Bare weights mean a calibration without adapter.
+    """
+    if isinstance(calibration, FusionWeights):
+        calibration = Calibration(calibration, DEFAULT_CALIBRATION.abstention)
 
     def score(corpus: Corpus, question: str, vector: np.ndarray) -> np.ndarray:
-        return fuse(compute_signals(corpus, question, vector), method, weights)
+        if method is Method.HYBRID:
+            vector = calibration.query_vectors(vector)
+        return fuse(compute_signals(corpus, question, vector), method, calibration.weights)
 
     return score
 
 
-@dataclass(frozen=True, slots=True)
-class EmbeddedContexts:
-    """Context sets with their vectors, so several methods can be compared on one embedding."""
-
-    contexts: list[ContextSet]
-    sentences: SentenceVectors
-    questions: np.ndarray
-
-
-def embed_contexts(contexts: list[ContextSet], embedder: Embedder) -> EmbeddedContexts:
-    all_sentences = [s for c in contexts for s in c.sentences]
-    all_questions = [q for c in contexts for q, _ in c.questions]
-    return EmbeddedContexts(
-        contexts, embed_sentences(embedder, all_sentences), embedder.embed_queries(all_questions)
-    )
-
-
 def evaluate_contexts(
-    contexts: list[ContextSet] | EmbeddedContexts, embedder: Embedder, scorer: Scorer
+    contexts: Sequence[ContextSet] | EmbeddedContexts, embedder: Embedder, scorer: Scorer
 ) -> EvalResult:
     """Rank each question within its own context; top-1, top-3 and MRR over all questions."""
     embedded = (
         contexts if isinstance(contexts, EmbeddedContexts) else embed_contexts(contexts, embedder)
     )
-    ranks: list[int] = []
-    s_off = q_off = 0
-    for context in embedded.contexts:
-        n = len(context.sentences)
-        sentences = [
-            Sentence(context.context_id, i, t, 0, 0) for i, t in enumerate(context.sentences)
-        ]
-        corpus = Corpus(sentences, embedded.sentences.subset(s_off, s_off + n))
-        for question, gold in context.questions:
-            scores = scorer(corpus, question, embedded.questions[q_off])
-            ranks.append(_gold_rank(scores, gold))
-            q_off += 1
-        s_off += n
-    return _summarise(ranks, answered=len(ranks), abstained=0)
+    ranks = [
+        gold_rank(scorer(corpus, q.question, q.vector), q.gold)
+        for corpus, questions in context_corpora(embedded)
+        for q in questions
+    ]
+    return _result(ranks, answered=len(ranks), abstained=0)
+
+
+@dataclass(frozen=True, slots=True)
+class AbstentionResult:
+    """Own-context questions answered, and the same questions declined on another article."""
+
+    questions: int
+    answered_own: float
+    declined_other: float
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def evaluate_abstention_pairs(
+    contexts: Sequence[ContextSet] | EmbeddedContexts,
+    embedder: Embedder,
+    calibration: Calibration = DEFAULT_CALIBRATION,
+    cache_dir: Path | None = None,
+) -> AbstentionResult:
+    """Ask each question of its own context and of another article of the same file.
+
+    The other article is off-topic by construction, so declining there is right and
+    answering is not; at the own context it is the other way round.
+    """
+    embedded = (
+        contexts if isinstance(contexts, EmbeddedContexts) else embed_contexts(contexts, embedder)
+    )
+    items = list(context_corpora(embedded))
+    if len(items) < 2:
+        raise EvalFileError("the abstention check needs at least two contexts")
+    model: AbstentionModel = calibration.abstention
+    background = load_background(embedder, cache_dir)
+    answered = declined = total = 0
+    for index, (corpus, questions) in enumerate(items):
+        other = items[other_context(index, len(items))][0]
+        for q in questions:
+            vector = calibration.query_vectors(q.vector)
+            stats = background.stats(vector)[0]
+            for asked, own in ((corpus, True), (other, False)):
+                signals = compute_signals(asked, q.question, vector)
+                said_yes = model.answers(abstention_features(signals, stats))
+                answered += own and said_yes
+                declined += not own and not said_yes
+            total += 1
+    return AbstentionResult(total, round(answered / total, 4), round(declined / total, 4))
 
 
 def evaluate_article_questions(
@@ -206,33 +254,16 @@ def evaluate_article_questions(
     for q, answer in zip(questions, answers, strict=True):
         answered += answer.answered
         if not q.gold_contains:
-            ranks.append(0 if not answer.answered else _MISS)
+            ranks.append(0 if not answer.answered else MISS)
             continue
         if not answer.answered:
-            ranks.append(_MISS)
+            ranks.append(MISS)
             continue
         hits = [r for r, p in enumerate(answer.ranked) if any(g in p.text for g in q.gold_contains)]
-        ranks.append(hits[0] if hits else _MISS)
-    return _summarise(ranks, answered=answered, abstained=len(questions) - answered)
+        ranks.append(hits[0] if hits else MISS)
+    return _result(ranks, answered=answered, abstained=len(questions) - answered)
 
 
-_MISS = 10**9
-
-
-def _gold_rank(scores: np.ndarray, gold: frozenset[int]) -> int:
-    order = np.argsort(-scores, kind="stable")
-    return next(r for r, i in enumerate(order) if int(i) in gold)
-
-
-def _summarise(ranks: list[int], *, answered: int, abstained: int) -> EvalResult:
-    n = len(ranks)
-    if n == 0:
-        return EvalResult(0, 0.0, 0.0, 0.0, answered, abstained)
-    return EvalResult(
-        questions=n,
-        top1=round(sum(r == 0 for r in ranks) / n, 4),
-        top3=round(sum(r < 3 for r in ranks) / n, 4),
-        mrr=round(sum(1 / (r + 1) for r in ranks) / n, 4),
-        answered=answered,
-        abstained=abstained,
-    )
+def _result(ranks: list[int], *, answered: int, abstained: int) -> EvalResult:
+    m = rank_metrics(ranks)
+    return EvalResult(m.questions, m.top1, m.top3, m.mrr, answered, abstained)

@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from index.calibration import CalibrationReport, fit_calibration
+from index.context_sets import all_questions, all_sentences, context_spans
 from index.errors import TrainingDataError
 from index.evaluation import ContextSet
 from index.ranking import HYBRID_WEIGHTS, FusionWeights, Method
@@ -117,8 +118,7 @@ def _rank_within_contexts(
     model: SentenceTransformer, contexts: Sequence[ContextSet]
 ) -> dict[tuple[int, int], list[int]]:
     """Each question's own-context sentences, best-first by the (base) model's cosine."""
-    sentences = [s for c in contexts for s in c.sentences]
-    questions = [q for c in contexts for q, _ in c.questions]
+    sentences, questions = all_sentences(contexts), all_questions(contexts)
     options: dict[str, Any] = {
         "batch_size": 32,
         "normalize_embeddings": True,
@@ -128,14 +128,11 @@ def _rank_within_contexts(
     s_vec = np.asarray(model.encode_document(sentences, **options))
     q_vec = np.asarray(model.encode_query(questions, **options))
     ranked: dict[tuple[int, int], list[int]] = {}
-    s_off = q_off = 0
-    for ci, context in enumerate(contexts):
-        block = s_vec[s_off : s_off + len(context.sentences)]
-        for qi in range(len(context.questions)):
-            scores = block @ q_vec[q_off]
-            ranked[(ci, qi)] = [int(i) for i in np.argsort(-scores, kind="stable")]
-            q_off += 1
-        s_off += len(context.sentences)
+    for span in context_spans(contexts):
+        block = s_vec[span.sentences]
+        for qi, vector in enumerate(q_vec[span.questions]):
+            scores = block @ vector
+            ranked[(span.index, qi)] = [int(i) for i in np.argsort(-scores, kind="stable")]
     return ranked
 
 

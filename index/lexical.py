@@ -52,13 +52,6 @@ class LexicalIndex:
             dtype=np.float32,
         )
 
-    def known_share(self, question: str) -> float:
-        """Share of the question's terms that occur anywhere in the indexed text."""
-        terms = set(self.query_terms(question))
-        if not terms:
-            return 0.0
-        return sum(1 for t in terms if t in self._idf) / len(terms)
-
     def query_terms(self, question: str) -> list[str]:
         """The question's terms; a Latin-script name becomes the Arabic word it transliterates."""
         terms: list[str] = []

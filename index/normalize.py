@@ -99,6 +99,15 @@ def remove_invisible(text: str) -> str:
     return _INVISIBLE.sub("", text.replace(_ZERO_WIDTH_SPACE, " "))
 
 
+def strip_diacritics(text: str) -> str:
+    """The text without short vowels and tatweel, spelling otherwise untouched.
+
+    The embedding model saw little vowelled text: a fully vowelled question lands
+    far from the same question unvowelled, so questions are embedded without them.
+    """
+    return _DIACRITICS.sub("", text).replace(_TATWEEL, "")
+
+
 def normalize_arabic(text: str) -> str:
     """Collapse spelling variants so that equal words compare equal.
 

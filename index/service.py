@@ -17,11 +17,14 @@ import numpy as np
 from index.abstention import DEFAULT_ABSTENTION, AbstentionModel, abstention_features
 from index.answer import Answer, Passage, Status, Summary
 from index.articles import read_seeds
+from index.background import Background, load_background
 from index.calibration import calibration_for
+from index.context_sets import query_text
 from index.corpus import Corpus
 from index.embedding import Embedder, ModelSpec, load_embedder
 from index.limits import MAX_QUESTION_CHARS, MAX_SUMMARY_SENTENCES
 from index.normalize import content_terms, tokenize
+from index.query_adapter import QueryAdapter
 from index.ranking import HYBRID_WEIGHTS, FusionWeights, Method, compute_signals, fuse
 from index.store import BuildReport, load_or_build
 from index.summary import pick_summary_sentences
@@ -39,17 +42,25 @@ class AnswerPolicy:
     max_question_chars: int = MAX_QUESTION_CHARS
     weights: FusionWeights = HYBRID_WEIGHTS
     abstention: AbstentionModel = DEFAULT_ABSTENTION
+    # Applied to question vectors before ranking and abstaining (see index.query_adapter).
+    adapter: QueryAdapter | None = None
 
 
 class AnsweringService:
     """Answers questions, summarises and shows context for the indexed articles."""
 
     def __init__(
-        self, embedder: Embedder, corpus: Corpus, policy: AnswerPolicy | None = None
+        self,
+        embedder: Embedder,
+        corpus: Corpus,
+        policy: AnswerPolicy | None = None,
+        background: Background | None = None,
     ) -> None:
         self.embedder = embedder
         self.corpus = corpus
         self.policy = policy or AnswerPolicy()
+        # Unrelated text the abstention decision measures each question against.
+        self.background = background or load_background(embedder)
 
     @property
     def titles(self) -> dict[str, str]:
@@ -65,9 +76,12 @@ class AnsweringService:
         answers: list[Answer | None] = [self._reject(q) for q in questions]
         pending = [i for i, a in enumerate(answers) if a is None]
         if pending:
-            vectors = self.embedder.embed_queries([questions[i].strip() for i in pending])
+            vectors = self.embedder.embed_queries([query_text(questions[i]) for i in pending])
+            if self.policy.adapter is not None:
+                vectors = self.policy.adapter.apply(vectors)
+            stats = self.background.stats(vectors)
             for row, i in enumerate(pending):
-                answers[i] = self._answer(questions[i].strip(), vectors[row], k)
+                answers[i] = self._answer(questions[i].strip(), vectors[row], stats[row], k)
         done = [a for a in answers if a is not None]
         elapsed_ms = (time.perf_counter() - started) * 1000 / max(len(questions), 1)
         for a in done:
@@ -89,12 +103,12 @@ class AnsweringService:
             return Answer(question=text, status=Status.EMPTY)
         return None
 
-    def _answer(self, question: str, vector: np.ndarray, k: int) -> Answer:
+    def _answer(self, question: str, vector: np.ndarray, background: np.ndarray, k: int) -> Answer:
         signals = compute_signals(self.corpus, question, vector)
         scores = fuse(signals, Method.HYBRID, self.policy.weights)
         order = np.argsort(-scores, kind="stable")
         ranked = tuple(self._passage(int(i), float(scores[i])) for i in order[: max(k, 1)])
-        features = abstention_features(signals, self.corpus.known_share(question))
+        features = abstention_features(signals, background)
         confidence = self.policy.abstention.confidence(features)
         terms = tuple(dict.fromkeys(content_terms(question)))
         if not self.policy.abstention.answers(features):
@@ -181,9 +195,12 @@ def open_service(
     calibration = calibration_for(model)
     embedder = embedder or load_embedder(model)
     corpus, report = load_or_build(index_dir, articles, embedder, progress=progress)
+    # A property of the model, not of the articles: kept once per model beside the models.
+    background = load_background(embedder, model.models_dir)
     policy = AnswerPolicy(
         max_question_chars=max_question_chars,
         weights=calibration.weights,
         abstention=calibration.abstention,
+        adapter=calibration.adapter,
     )
-    return AnsweringService(embedder, corpus, policy), report
+    return AnsweringService(embedder, corpus, policy, background), report

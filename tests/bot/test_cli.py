@@ -556,3 +556,31 @@ def test_ask_answers_each_line_while_input_is_still_open(workdir, embedder):
             process.kill()
             process.wait()
     assert len(rest) == 20_000 and all(json.loads(r)["answered"] is False for r in rest)
+
+
+def test_eval_abstention_pairs_each_question_with_another_article(workdir, capsys):
+    data = workdir / "ctx.jsonl"
+    rows = [
+        {
+            "context_id": "cats",
+            "sentences": ["القطط حيوانات أليفة تحب النوم.", "تأكل القطط السمك واللحم."],
+            "questions": [{"question": "ماذا تأكل القطط؟", "gold": [1]}],
+        },
+        {
+            "context_id": "paris",
+            "sentences": ["تقع باريس في شمال فرنسا.", "برج إيفل أشهر معالم باريس."],
+            "questions": [{"question": "أين تقع باريس؟", "gold": [0]}],
+        },
+    ]
+    data.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), "utf-8")
+    assert main(["eval", str(data), "--abstention", "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result == {"questions": 2, "answered_own": 1.0, "declined_other": 1.0}
+
+
+def test_eval_abstention_needs_context_sets(workdir, capsys):
+    data = workdir / "qs.jsonl"
+    data.write_text(json.dumps({"question": "س؟", "gold_contains": []}), "utf-8")
+    assert main(["eval", str(data), "--abstention"]) == 2
+    err = capsys.readouterr().err
+    assert "--abstention needs context sets" in err and len(err.strip().splitlines()) == 1

@@ -12,7 +12,7 @@ from bot.telegram.logs import TokenFilter
 from tests.bot.fake_bot_api import DEFAULT_USER_ID, FAKE_TOKEN, FakeBotAPI
 from tests.bot.harness import WAIT, replies, running_bot, visible
 
-QUESTIONS = ["من التقى لافروف؟", "كم طلعة جوية نفذ الطيران الروسي؟", "أين عقد الاجتماع؟"]
+QUESTIONS = ["من التقى لافروف؟", "كم طلعة جوية نفذ الطيران الروسي؟", "أين عقد الاجتماع الثنائي؟"]
 USERS = [5550101, 5550102, 5550103]
 OUTAGE = 5.0  # seconds; the benchmark measures a longer one
 OUTAGE_WAIT = 60.0  # bound on waiting for replies kept through an outage

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from index.abstention import AbstentionModel
@@ -16,20 +18,14 @@ from index.calibration import (
 )
 from index.embedding import Embedder, ModelSpec
 from index.errors import ModelLoadError
+from index.query_adapter import QueryAdapter
 from index.ranking import FusionWeights
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 TUNED = Calibration(
     FusionWeights(dense=0.6, bm25=0.4, coverage=0.3, clause_share=0.35),
-    AbstentionModel(
-        bias=-20.0,
-        best_dense=25.0,
-        dense_margin=4.0,
-        best_coverage=0.5,
-        known_share=6.0,
-        threshold=0.3,
-    ),
+    AbstentionModel(bias=-8.0, best_vs_background=2.0, best_coverage=5.0, threshold=0.3),
 )
 
 
@@ -53,6 +49,15 @@ def test_a_broken_calibration_file_is_a_clear_error(tmp_path: Path, content: str
     (tmp_path / CALIBRATION_FILE).write_text(content, encoding="utf-8")
     with pytest.raises(ModelLoadError, match=CALIBRATION_FILE):
         calibration_for(ModelSpec(name=str(tmp_path)))
+
+
+def test_a_saved_query_adapter_is_read_back(tmp_path: Path) -> None:
+    matrix = np.eye(4, dtype=np.float32) * 2
+    matrix[0, 1] = 0.5
+    save_calibration(tmp_path, replace(TUNED, adapter=QueryAdapter(matrix)))
+    loaded = calibration_for(ModelSpec(name=str(tmp_path)))
+    assert loaded.adapter is not None
+    np.testing.assert_array_equal(loaded.adapter.matrix, matrix)
 
 
 def test_the_service_ranks_and_abstains_with_the_model_s_calibration(

@@ -37,9 +37,25 @@ def test_single_methods_pass_their_signal_through():
 
 
 def test_hybrid_lets_lexical_evidence_overturn_a_small_dense_lead():
-    s = _signals([0.80, 0.81, 0.70, 0.72], [6.0, 0.0, 0.0, 0.0])
+    s = _signals([0.80, 0.81, 0.70, 0.72], [6.0, 0.0, 0.0, 0.0], coverage=[0.8, 0.0, 0.0, 0.0])
     assert int(np.argmax(fuse(s, Method.DENSE))) == 1
     assert int(np.argmax(fuse(s, Method.HYBRID))) == 0
+
+
+def test_bm25_without_coverage_does_not_overturn_the_dense_ranking():
+    # A question sharing no content word with the article: BM25 matches a stray term.
+    s = _signals([0.80, 0.83, 0.70], [1.0, 0.0, 0.0], coverage=[0.05, 0.0, 0.0])
+    assert int(np.argmax(fuse(s, Method.HYBRID))) == 1
+
+
+def test_a_two_sentence_context_keeps_the_size_of_the_dense_gap():
+    # z-scores of two values are always -1 and +1; a cosine gap of 0.002 must not
+    # weigh as much as one of 0.1 against the same lexical evidence.
+    weights = FusionWeights(dense=0.6, bm25=0.4, coverage=0.6)
+    close = _signals([0.800, 0.802], [2.0, 0.0], coverage=[0.5, 0.3])
+    far = _signals([0.70, 0.80], [2.0, 0.0], coverage=[0.5, 0.3])
+    assert int(np.argmax(fuse(close, Method.HYBRID, weights))) == 0
+    assert int(np.argmax(fuse(far, Method.HYBRID, weights))) == 1
 
 
 def test_answer_type_breaks_ties():
