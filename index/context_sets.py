@@ -18,7 +18,7 @@ import numpy as np
 from index.clauses import SentenceVectors, embed_sentences
 from index.corpus import Corpus
 from index.embedding import Embedder
-from index.normalize import strip_diacritics
+from index.normalize import query_text
 from index.sentences import Sentence
 
 
@@ -83,11 +83,6 @@ def embed_contexts(
         _cached_sentences(embedder, sentences, cache_dir),
         _cached_queries(embedder, questions, cache_dir),
     )
-
-
-def query_text(question: str) -> str:
-    """What the model is given for a question."""
-    return strip_diacritics(question.strip())
 
 
 def _cache_file(cache_dir: Path, kind: str, embedder: Embedder, texts: list[str]) -> Path:

@@ -108,6 +108,12 @@ def strip_diacritics(text: str) -> str:
     return _DIACRITICS.sub("", text).replace(_TATWEEL, "")
 
 
+def query_text(question: str) -> str:
+    """What the embedding model is given for a question (the answering service and the
+    evaluation embed questions the same way)."""
+    return strip_diacritics(question.strip())
+
+
 def normalize_arabic(text: str) -> str:
     """Collapse spelling variants so that equal words compare equal.
 

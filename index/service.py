@@ -19,11 +19,10 @@ from index.answer import Answer, Passage, Status, Summary
 from index.articles import read_seeds
 from index.background import Background, load_background
 from index.calibration import calibration_for
-from index.context_sets import query_text
 from index.corpus import Corpus
 from index.embedding import Embedder, ModelSpec, load_embedder
 from index.limits import MAX_QUESTION_CHARS, MAX_SUMMARY_SENTENCES
-from index.normalize import content_terms, tokenize
+from index.normalize import content_terms, query_text, tokenize
 from index.query_adapter import QueryAdapter
 from index.ranking import HYBRID_WEIGHTS, FusionWeights, Method, compute_signals, fuse
 from index.store import BuildReport, load_or_build
