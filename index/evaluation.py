@@ -39,19 +39,6 @@ from index.service import AnsweringService
 # The largest shared evaluation file is under 1 MB; a hundred times that is no evaluation file.
 MAX_EVAL_BYTES = 100_000_000
 
-__all__ = [
-    "ArticleQuestion",
-    "ContextSet",
-    "EmbeddedContexts",
-    "EvalResult",
-    "embed_contexts",
-    "evaluate_abstention_pairs",
-    "evaluate_article_questions",
-    "evaluate_contexts",
-    "method_scorer",
-    "read_eval_file",
-]
-
 
 @dataclass(frozen=True, slots=True)
 class EvalResult:
