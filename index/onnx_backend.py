@@ -234,14 +234,14 @@ def _export_fp32(transformer: Any, dest: Path, fingerprint: str) -> None:
 
 
 def _write_light_tokenizer(model_dir: Path, staging: Path, quant: QuantConfig) -> None:
-    """Put sentencepiece's copy of a Unigram tokenizer beside the graph, if it has one."""
-    from index.unigram_tokenizer import write_unigram_files
+    """Put the light copy of a Unigram tokenizer beside the graph, if it has one."""
+    from index.unigram_tokenizer import UnigramFiles, write_unigram_files
 
     source = model_dir / "tokenizer.json"
-    names = quant.tokenizer_file_names
-    if source.is_file() and write_unigram_files(source, staging / names[0], staging / names[1]):
-        for name in names:
-            os.replace(staging / name, model_dir / ONNX_SUBDIR / name)
+    staged = UnigramFiles(*(staging / name for name in quant.tokenizer_file_names))
+    if source.is_file() and write_unigram_files(source, staged):
+        for file in staged.all():
+            os.replace(file, model_dir / ONNX_SUBDIR / file.name)
 
 
 def _move_word_table_out(graph_path: Path, table_path: Path, dtype: str) -> None:

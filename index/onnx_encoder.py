@@ -113,12 +113,12 @@ def open_onnx_text_encoder(model_dir: Path, threads: int = 0) -> OnnxTextEncoder
 def _open_tokenizer(model_dir: Path, max_length: int) -> Any:
     """sentencepiece's copy of the tokenizer if the export wrote one, else ``tokenizers``.
 
-    Why: the same ids (see :mod:`index.unigram_tokenizer`) in a few MiB instead of 280.
+    Why: the same ids (see :mod:`index.unigram_tokenizer`) in 55 MiB instead of 280.
     """
-    from index.onnx_files import unigram_tokenizer_paths
+    from index.onnx_files import unigram_tokenizer_files
     from index.unigram_tokenizer import open_unigram_tokenizer
 
-    light = open_unigram_tokenizer(*unigram_tokenizer_paths(model_dir), max_length)
+    light = open_unigram_tokenizer(unigram_tokenizer_files(model_dir), max_length)
     if light is not None:
         return light
     from tokenizers import Tokenizer

@@ -19,6 +19,8 @@ from index.errors import ModelLoadError
 if TYPE_CHECKING:
     import onnxruntime
 
+    from index.unigram_tokenizer import UnigramFiles
+
 log = logging.getLogger(__name__)
 
 ONNX_SUBDIR = "onnx"
@@ -53,9 +55,10 @@ class QuantConfig:
         return f"model_{self.name}.word_embeddings.npy"
 
     @property
-    def tokenizer_file_names(self) -> tuple[str, str]:
-        """sentencepiece's piece table and the rest of the pipeline (index.unigram_tokenizer)."""
-        return f"model_{self.name}.pieces.model", f"model_{self.name}.pieces.json"
+    def tokenizer_file_names(self) -> tuple[str, str, str]:
+        """The light tokenizer's pieces, scores and pipeline (:mod:`index.unigram_tokenizer`)."""
+        stem = f"model_{self.name}.tokenizer"
+        return f"{stem}.pieces.txt", f"{stem}.scores.npy", f"{stem}.pipeline.json"
 
 
 # optimum's "avx2" preset: u8 activations times u8 weights, per-channel scales.  Why u8
@@ -91,12 +94,13 @@ def word_table_path(model_dir: Path, quant: QuantConfig = DEFAULT_QUANT) -> Path
     return Path(model_dir) / ONNX_SUBDIR / quant.table_file_name
 
 
-def unigram_tokenizer_paths(
-    model_dir: Path, quant: QuantConfig = DEFAULT_QUANT
-) -> tuple[Path, Path]:
+def unigram_tokenizer_files(model_dir: Path, quant: QuantConfig = DEFAULT_QUANT) -> UnigramFiles:
     """Where the light tokenizer written beside the graph lives (absent if not convertible)."""
-    model_name, meta_name = quant.tokenizer_file_names
-    return Path(model_dir) / ONNX_SUBDIR / model_name, Path(model_dir) / ONNX_SUBDIR / meta_name
+    from index.unigram_tokenizer import UnigramFiles
+
+    folder = Path(model_dir) / ONNX_SUBDIR
+    pieces, scores, pipeline = quant.tokenizer_file_names
+    return UnigramFiles(folder / pieces, folder / scores, folder / pipeline)
 
 
 class OnnxGraph:
