@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from index.model_convert import ensure_converted_model
 from index.onnx_backend import load_onnx_int8
 from index.onnx_encoder import open_onnx_text_encoder
 from tests.conftest import MODELS_DIR, REPO_ROOT
@@ -24,6 +25,8 @@ TEXTS = [
 @pytest.fixture(scope="module")
 def exported(converted_model_dir: Path):
     """The int8 model through sentence-transformers (exports the graph if needed)."""
+    # The float32 weights are released after an export; this path needs them back.
+    ensure_converted_model(converted_model_dir.parent)
     return load_onnx_int8(converted_model_dir)
 
 
