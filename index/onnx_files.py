@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from index.errors import ModelLoadError
+from index.word_table import WordTable
 
 if TYPE_CHECKING:
     import onnxruntime
@@ -43,7 +44,7 @@ class QuantConfig:
     reduce_range: bool = False
     op_types: tuple[str, ...] = ("MatMul", "Gather")
     # "" keeps the word-embedding table inside the graph; a numpy dtype name ("float16")
-    # moves it out into its own file, looked up in numpy through a memory map.
+    # moves it out into its own .npy file, whose rows are read as needed (index.word_table).
     word_table: str = ""
 
     @property
@@ -74,9 +75,9 @@ AVX2_QUINT8 = QuantConfig(name="quint8_avx2")
 # close to torch on average but flipped a near-tie among the seed article's dev questions.
 AVX2_QUINT8_MATMUL = QuantConfig(name="quint8_avx2_matmul", op_types=("MatMul",))
 # The default: int8 MatMuls as above, and the 250,002 x 384 word table out of the graph as
-# float16 (184 MiB on disk, rounding each weight by at most 2^-11 of itself), memory-mapped,
-# so a process reads only the rows of the pieces it sees: peak memory falls from about 880
-# to under 200 MiB and the graph opens in a fraction of the time.
+# float16 (184 MiB on disk, rounding each weight by at most 2^-11 of itself), of which a
+# process reads only the rows of the pieces it sees: with the light tokenizer, peak memory
+# falls from about 890 to about 200 MiB and the graph opens in a fraction of the time.
 U8U8_TABLE16 = QuantConfig(name="u8u8_table16", op_types=("MatMul",), word_table="float16")
 DEFAULT_QUANT = U8U8_TABLE16
 # The graph input that takes the looked-up word vectors when the table is outside the graph.
@@ -110,7 +111,7 @@ class OnnxGraph:
     the graph was exported, so both encoders share one way of calling it.
     """
 
-    def __init__(self, session: onnxruntime.InferenceSession, table: np.ndarray | None) -> None:
+    def __init__(self, session: onnxruntime.InferenceSession, table: WordTable | None) -> None:
         self.session = session
         self.table = table
         self.input_names = [i.name for i in session.get_inputs()]
@@ -122,8 +123,7 @@ class OnnxGraph:
         feeds.setdefault("attention_mask", np.ones_like(ids))
         feeds.setdefault("token_type_ids", np.zeros_like(ids))
         if self.table is not None:
-            # Fancy indexing on the memory map reads only these rows from disk.
-            feeds[WORD_VECTORS_INPUT] = np.asarray(self.table[ids], dtype=np.float32)
+            feeds[WORD_VECTORS_INPUT] = self.table.lookup(ids)
         wanted = {name: feeds[name] for name in self.input_names}
         (hidden,) = self.session.run([OUTPUT_NAME], wanted)
         result: np.ndarray = hidden
@@ -162,7 +162,7 @@ def open_if_current(
         options.intra_op_num_threads = threads
     try:
         session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
-        words = None if table is None else np.load(table, mmap_mode="r")
+        words = None if table is None else WordTable(table)
     except Exception as exc:  # a damaged file (e.g. a disk filled up): export it again
         log.warning("Cannot open %s (%s); exporting it again", path, exc)
         return None
