@@ -61,7 +61,7 @@ class UnigramTokenizer:
         pipeline: dict[str, Any],
         max_length: int,
     ) -> None:
-        self._ids = {piece: index for index, piece in enumerate(pieces)}
+        self._ids = dict(zip(pieces, range(len(pieces)), strict=True))
         self._scores = scores
         self._longest = max(map(len, pieces))
         self._normalizer = normalizer
