@@ -247,7 +247,7 @@ def _write_light_tokenizer(model_dir: Path, staging: Path, quant: QuantConfig) -
 def _move_word_table_out(graph_path: Path, table_path: Path, dtype: str) -> None:
     """Cut the word-embedding lookup out of the graph and save its table as ``dtype``.
 
-    Why: the table is 250,002 x 384 floats, three quarters of the model, and ONNX Runtime
+    Why: the table is 250,037 x 384 floats, three quarters of the model, and ONNX Runtime
     loads an initializer whole into memory; a question uses a few dozen of its rows.  The
     Gather's output becomes a graph input (:data:`WORD_VECTORS_INPUT`) that the encoder fills
     from a memory-mapped ``.npy`` file, so only the rows of the pieces seen are ever read.

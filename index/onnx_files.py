@@ -74,7 +74,7 @@ AVX2_QUINT8 = QuantConfig(name="quint8_avx2")
 # loaded whole into memory by every process.  Quantising the Gather as well (112 MiB) was as
 # close to torch on average but flipped a near-tie among the seed article's dev questions.
 AVX2_QUINT8_MATMUL = QuantConfig(name="quint8_avx2_matmul", op_types=("MatMul",))
-# The default: int8 MatMuls as above, and the 250,002 x 384 word table out of the graph as
+# The default: int8 MatMuls as above, and the 250,037 x 384 word table out of the graph as
 # float16 (184 MiB on disk, rounding each weight by at most 2^-11 of itself), of which a
 # process reads only the rows of the pieces it sees: with the light tokenizer, peak memory
 # falls from about 890 to about 200 MiB and the graph opens in a fraction of the time.

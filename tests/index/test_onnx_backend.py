@@ -157,12 +157,13 @@ def test_word_table_lives_outside_the_graph(onnx_model, converted_model_dir) -> 
     shapes = [tuple(init.dims) for init in graph.graph.initializer]
     assert not [shape for shape in shapes if len(shape) == 2 and shape[0] > 100_000]
     table = onnx_model[0].model.graph.table
-    assert table.dtype == np.float16 and table.shape == (250_002, 384)
+    rows = table.shape[0]
+    assert table.dtype == np.float16 and rows > 250_000 and table.shape[1] == 384
     stored = np.load(word_table_path(converted_model_dir), mmap_mode="r")
-    ids = np.array([[0, 5, 250_001, 5, 2]])
+    ids = np.array([[0, 5, rows - 1, 5, 2]])
     np.testing.assert_array_equal(table.lookup(ids), stored[ids].astype(np.float32))
     with pytest.raises(IndexError):
-        table.lookup(np.array([[250_002]]))
+        table.lookup(np.array([[rows]]))
 
 
 def test_integer_products_are_u8_times_u8(converted_model_dir) -> None:
