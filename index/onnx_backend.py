@@ -179,6 +179,7 @@ def _export_quantized(transformer: Any, path: Path, fingerprint: str, quant: Qua
             os.replace(table, path.parent / quant.table_file_name)
         _quantize(fp32, quantized, quant)
         os.replace(quantized, path)
+        _remove_other_exports(path.parent, quant)
     except ModelLoadError:
         raise
     except Exception as exc:
@@ -231,6 +232,15 @@ def _export_fp32(transformer: Any, dest: Path, fingerprint: str) -> None:
     del graph.metadata_props[:]
     graph.metadata_props.add(key=META_KEY, value=fingerprint)
     onnx.save(graph, str(dest))
+
+
+def _remove_other_exports(folder: Path, quant: QuantConfig) -> None:
+    """Delete files of exports made with other settings (an older version's 389 MiB graph)."""
+    keep = {quant.file_name, quant.table_file_name, *quant.tokenizer_file_names}
+    for stale in folder.glob("model_*"):
+        if stale.is_file() and stale.name not in keep:
+            log.info("Removing an export made with other settings: %s", stale.name)
+            stale.unlink(missing_ok=True)
 
 
 def _write_light_tokenizer(model_dir: Path, staging: Path, quant: QuantConfig) -> None:

@@ -239,3 +239,15 @@ def test_a_graph_without_its_word_table_is_exported_again(onnx_model, converted_
     current = fingerprint(converted_model_dir, DEFAULT_QUANT)
     missing = converted_model_dir / "onnx" / "absent.npy"
     assert open_if_current(onnxruntime, path, current, 0, missing) is None
+
+
+def test_an_export_removes_exports_made_with_other_settings(tmp_path: Path) -> None:
+    from index.onnx_backend import _remove_other_exports
+
+    names = [DEFAULT_QUANT.file_name, DEFAULT_QUANT.table_file_name]
+    names += [*DEFAULT_QUANT.tokenizer_file_names, "model_quint8_avx2_matmul.onnx"]
+    for name in names:
+        (tmp_path / name).write_text("x", encoding="utf-8")
+    (tmp_path / ".export.lock").write_text("", encoding="utf-8")
+    _remove_other_exports(tmp_path, DEFAULT_QUANT)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([*names[:-1], ".export.lock"])
