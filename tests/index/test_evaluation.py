@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from index.context_sets import ContextSet
 from index.errors import EvalFileError
-from index.evaluation import ArticleQuestion, ContextSet, read_eval_file
+from index.evaluation import ArticleQuestion, read_eval_file
 
 
 def _write(tmp_path: Path, *rows: object, bom: bool = False) -> Path:

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from index.calibration import calibration_for
+from index.context_sets import ContextSet
 from index.embedding import ModelSpec
 from index.errors import TrainingDataError
-from index.evaluation import ContextSet
 from index.finetune import build_examples, finetune
 from index.training.output import REPORT_FILE
 from index.training.recipe import DEFAULT_RECIPE, Recipe

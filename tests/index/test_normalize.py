@@ -52,3 +52,10 @@ def test_a_question_without_hamzas_matches_the_sentence_with_them():
 
 def test_a_zero_width_space_separates_words():
     assert tokenize("كلمة\u200bأخرى") == ["كلمه", "اخري"]
+
+
+def test_query_text_drops_pasted_tags_and_diacritics_only():
+    from index.normalize import query_text
+
+    assert query_text("<b>مَنْ التقى لافروف؟</b> & ") == "من التقى لافروف؟  &"
+    assert query_text("هل 3 < 5 و 7 > 2؟") == "هل 3 < 5 و 7 > 2؟"
