@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -22,13 +21,13 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from index.abstention import DEFAULT_ABSTENTION, AbstentionModel
-from index.embedding import Embedder, ModelSpec
+from index.embedding import ModelSpec
 from index.errors import ModelLoadError
 from index.query_adapter import ADAPTER_FILE, QueryAdapter
 from index.ranking import HYBRID_WEIGHTS, FusionWeights
 
 if TYPE_CHECKING:
-    from index.context_sets import ContextSet
+    pass
 
 log = logging.getLogger(__name__)
 
@@ -53,17 +52,6 @@ class Calibration:
 
 
 DEFAULT_CALIBRATION = Calibration(HYBRID_WEIGHTS, DEFAULT_ABSTENTION)
-
-
-@dataclass(frozen=True, slots=True)
-class CalibrationReport:
-    """How the fitted calibration scores on the data it was fitted on."""
-
-    calibration: Calibration
-    top1: float
-    mrr: float
-    answerable_answered: float
-    off_topic_abstained: float
 
 
 def calibration_for(spec: ModelSpec) -> Calibration:
@@ -96,17 +84,3 @@ def save_calibration(folder: Path, calibration: Calibration, **provenance: objec
     if calibration.adapter is not None:
         calibration.adapter.save(folder / ADAPTER_FILE)
     return file
-
-
-def fit_calibration(
-    contexts: Sequence[ContextSet],
-    embedder: Embedder,
-    off_topic: Sequence[ContextSet] = (),
-) -> CalibrationReport:
-    """Fit the fusion weights and the abstention model on ``contexts`` (see :mod:`index.fitting`).
-
-    ``off_topic`` contexts serve only as other articles to ask the questions of.
-    """
-    from index.fitting import fit_calibration_on
-
-    return fit_calibration_on(contexts, embedder, off_topic)

@@ -31,9 +31,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from index.calibration import CalibrationReport, fit_calibration
 from index.context_sets import ContextSet, all_questions, all_sentences, context_spans
 from index.errors import TrainingDataError
+from index.fitting import CalibrationReport, fit_calibration_on
 from index.ranking import HYBRID_WEIGHTS, FusionWeights, Method
 from index.training.output import (
     FinetuneReport,
@@ -353,7 +353,7 @@ def _calibrate(
     """
     from index.embedding import Embedder
 
-    calibrated = fit_calibration(dev, Embedder(model, "finetuned"), off_topic=train)
+    calibrated = fit_calibration_on(dev, Embedder(model, "finetuned"), off_topic=train)
     logger.info(
         "Calibrated on dev: %s; answerable answered %.3f, off-topic abstained %.3f",
         calibrated.calibration,

@@ -17,7 +17,7 @@ import numpy as np
 
 from index.abstention import AbstentionModel, abstention_features
 from index.background import Background, load_background
-from index.calibration import Calibration, CalibrationReport
+from index.calibration import Calibration
 from index.context_sets import (
     ContextSet,
     EmbeddedContexts,
@@ -340,6 +340,17 @@ def abstention_rates(model: AbstentionModel, x: np.ndarray, y: np.ndarray) -> tu
 
 
 # ------------------------------------------------------------------------ one calibration
+
+
+@dataclass(frozen=True, slots=True)
+class CalibrationReport:
+    """How the fitted calibration scores on the data it was fitted on."""
+
+    calibration: Calibration
+    top1: float
+    mrr: float
+    answerable_answered: float
+    off_topic_abstained: float
 
 
 def fit_calibration_on(

@@ -14,8 +14,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from index.calibration import CalibrationReport, save_calibration
+from index.calibration import save_calibration
 from index.errors import TrainingDataError
+from index.fitting import CalibrationReport
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
