@@ -37,8 +37,8 @@ test-fast: install
 	$(BIN)/python -m pytest -q -m "not model and not telegram"
 
 lint: install
-	$(BIN)/ruff check bot index tests bench scripts
-	$(BIN)/ruff format --check bot index tests bench scripts
+	$(BIN)/ruff check bot index tests bench support scripts
+	$(BIN)/ruff format --check bot index tests bench support scripts
 	$(BIN)/mypy
 	$(BIN)/python scripts/check_layout.py
 

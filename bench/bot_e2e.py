@@ -34,10 +34,10 @@ from bot.logs import configure_logging
 from bot.settings import Settings, load_settings
 from bot.telegram.app import ALLOWED_UPDATES, BotApplication, build_application
 from index.answer import Answer
-from index.embedding import Embedder, load_embedder
-from index.evaluation import ArticleQuestion, read_eval_file
+from index.embedding.embedder import Embedder, load_embedder
+from index.evaluation.datasets import ArticleQuestion, read_eval_file
 from index.service import AnsweringService, open_service
-from tests.bot.fake_bot_api import FakeBotAPI, RecordedCall
+from support.fake_bot_api import FakeBotAPI, RecordedCall
 
 BENCH_TOKEN = "123:BENCH"  # a dummy: the fake server accepts any well-formed token
 FIRST_USER_ID = 7_100_001

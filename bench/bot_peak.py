@@ -15,7 +15,7 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from tests.bot.fake_bot_api import FakeBotAPI
+from support.fake_bot_api import FakeBotAPI
 
 REPO = Path(__file__).resolve().parents[1]
 _TOKEN = "123:PEAK"  # a dummy: the fake server accepts any well-formed token

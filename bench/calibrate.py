@@ -2,7 +2,7 @@
 
 Usage: ``python -m bench.calibrate FIT.jsonl [FIT.jsonl ...]`` (the README names the files).
 
-Fits the shipped recipe (:data:`index.fitting.SHIPPED_RECIPE`) on all files together,
+Fits the shipped recipe (:data:`index.evaluation.fitting.SHIPPED_RECIPE`) on all files together,
 each file weighing the same, and prints the constants to paste into ``index/ranking.py``
 (``HYBRID_WEIGHTS``) and ``index/abstention.py`` (``DEFAULT_ABSTENTION``), with the
 leave-one-set-out figures. Nothing here runs in the product; a fine-tuned model gets
@@ -16,11 +16,10 @@ from pathlib import Path
 
 from bot.logs import configure_logging
 from bot.settings import load_settings
-from index.background import load_background
-from index.context_sets import ContextSet, embed_contexts
-from index.embedding import load_embedder
-from index.evaluation import read_eval_file
-from index.fitting import (
+from index.embedding.embedder import load_embedder
+from index.evaluation.context_sets import ContextSet, embed_contexts
+from index.evaluation.datasets import read_eval_file
+from index.evaluation.fitting import (
     SHIPPED_RECIPE,
     abstention_rows,
     fit,
@@ -28,6 +27,7 @@ from index.fitting import (
     leave_one_set_out,
     prepare_set,
 )
+from index.retrieval.background import load_background
 
 
 def main() -> None:

@@ -15,18 +15,10 @@ from pathlib import Path
 
 import numpy as np
 
-from index.calibration import Calibration
-from index.context_sets import ContextSet, EmbeddedContexts, embed_contexts
-from index.embedding import Embedder
-from index.evaluation import (
-    ArticleQuestion,
-    EvalResult,
-    evaluate_abstention_pairs,
-    evaluate_article_questions,
-    evaluate_contexts,
-    method_scorer,
-)
-from index.fitting import (
+from index.embedding.embedder import Embedder
+from index.evaluation.context_sets import ContextSet, EmbeddedContexts, embed_contexts
+from index.evaluation.datasets import ArticleQuestion
+from index.evaluation.fitting import (
     FEATURES,
     SHIPPED_RECIPE,
     Recipe,
@@ -35,7 +27,15 @@ from index.fitting import (
     prepare_set,
     rank_table,
 )
-from index.ranking import Method
+from index.evaluation.metrics import (
+    EvalResult,
+    evaluate_abstention_pairs,
+    evaluate_article_questions,
+    evaluate_contexts,
+    method_scorer,
+)
+from index.retrieval.calibration import Calibration
+from index.retrieval.ranking import Method
 from index.service import AnsweringService
 
 AddFigure = Callable[[str, str], None]

@@ -26,19 +26,15 @@ from bench.bot_peak import bot_peak_mib
 from bench.quality import QualitySet, abstention_figures, leave_one_out_figures, ranking_figures
 from bot.logs import configure_logging
 from bot.settings import Settings, load_settings
-from index.calibration import calibration_for
-from index.context_sets import ContextSet, embed_contexts
-from index.embedding import Embedder, ModelSpec, load_embedder
-from index.evaluation import (
-    ArticleQuestion,
-    evaluate_contexts,
-    method_scorer,
-    read_eval_file,
-)
-from index.model_convert import WEIGHTS_FILE, default_model_dir
-from index.ranking import Method
-from index.sentences import article_sentences
+from index.embedding.convert import WEIGHTS_FILE, default_model_dir
+from index.embedding.embedder import Embedder, ModelSpec, load_embedder
+from index.evaluation.context_sets import ContextSet, embed_contexts
+from index.evaluation.datasets import ArticleQuestion, read_eval_file
+from index.evaluation.metrics import evaluate_contexts, method_scorer
+from index.retrieval.calibration import calibration_for
+from index.retrieval.ranking import Method
 from index.service import AnsweringService, open_service
+from index.text.sentences import article_sentences
 
 REPO = Path(__file__).resolve().parents[1]
 LATENCY_QUESTIONS = 240

@@ -12,7 +12,7 @@ import re
 from pathlib import Path
 
 from bot.urls import is_http_url
-from index.training.recipe import DEFAULT_RECIPE
+from index.training import DEFAULT_RECIPE
 
 MAX_PORT = 65535
 _HOSTNAME = re.compile(r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)(?:\.(?!-)[A-Za-z0-9-]{1,63}(?<!-))*\.?")

@@ -21,11 +21,11 @@ from bot.arguments import build_parser
 from bot.errors import EXIT_ERROR, UsageError, error_line
 from bot.line_batches import stdin_batches
 from bot.logs import configure_logging
-from index.errors import ArticleBotError
+from index import ArticleBotError
 
 if TYPE_CHECKING:
     from bot.settings import Settings
-    from index.service import AnsweringService
+    from index import AnsweringService
 
 log = logging.getLogger("article_bot")
 
@@ -187,9 +187,8 @@ def _print_answers(
 
 
 def _eval(args: argparse.Namespace, settings: Settings) -> int:
-    from index.calibration import calibration_for
+    from index import EvalFileError
     from index.embedding import load_embedder
-    from index.errors import EvalFileError
     from index.evaluation import (
         ArticleQuestion,
         evaluate_abstention_pairs,
@@ -198,7 +197,7 @@ def _eval(args: argparse.Namespace, settings: Settings) -> int:
         method_scorer,
         read_eval_file,
     )
-    from index.ranking import Method
+    from index.retrieval import Method, calibration_for
 
     data = read_eval_file(args.file)
     method = Method(args.method)
@@ -246,8 +245,7 @@ def _eval(args: argparse.Namespace, settings: Settings) -> int:
 
 def _finetune(args: argparse.Namespace, settings: Settings) -> int:
     from index.embedding import local_model_dir
-    from index.finetune import finetune
-    from index.training.recipe import Recipe
+    from index.training import Recipe, finetune
 
     out = args.out or settings.models_dir / f"tuned-{args.file.stem}"
     if out.exists() and not args.overwrite:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from index.limits import MAX_SUMMARY_SENTENCES
+from index import MAX_SUMMARY_SENTENCES
 
 # What Telegram marks as a bot command: a slash and Latin letters, digits or "_" at the start.
 _COMMAND = re.compile(r"/([A-Za-z0-9_]{1,64})(?:@[A-Za-z0-9_]+)?(?=\s|$)")

@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 from bot import commands, texts
 from bot.plain import render_answer, render_summary
-from index.service import AnsweringService
+from index import AnsweringService
 
 PROMPT = "سؤالك> "
 QUIT_COMMANDS = frozenset({"quit", "exit", "q"})

@@ -7,7 +7,7 @@ keeps its traceback.
 
 from __future__ import annotations
 
-from index.errors import ArticleBotError
+from index import ArticleBotError
 
 EXIT_ERROR = 2
 ERROR_PREFIX = "article-bot: error: "

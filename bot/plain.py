@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot import texts
-from index.answer import Answer, Passage, Status, Summary
+from index import Answer, Passage, Status, Summary
 
 
 def sentence_label(passage: Passage) -> str:

@@ -7,15 +7,15 @@ from typing import TYPE_CHECKING
 from bot.settings import Settings
 
 if TYPE_CHECKING:
-    from index.service import AnsweringService
-    from index.store import BuildReport
+    from index import AnsweringService
+    from index.storage import BuildReport
 
 
 def open_from_settings(
     settings: Settings, *, progress: bool = False
 ) -> tuple[AnsweringService, BuildReport]:
     """The service over ``SEEDS_DIR`` with the index in ``DATA_DIR`` (built or refreshed)."""
-    from index.service import open_service
+    from index import open_service
 
     return open_service(
         settings.seeds_dir,

@@ -14,9 +14,8 @@ from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.urls import is_http_url
+from index import MAX_QUESTION_CHARS, MAX_SUMMARY_SENTENCES, ArticleBotError
 from index.embedding import DEFAULT_BACKEND, Backend, ModelSpec
-from index.errors import ArticleBotError
-from index.limits import MAX_QUESTION_CHARS, MAX_SUMMARY_SENTENCES
 
 DEFAULT_TELEGRAM_BASE_URL = "https://api.telegram.org/bot"
 _DURATION = re.compile(r"^\s*(\d+)\s*([smhd]?)\s*$")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from index.limits import MAX_SUMMARY_SENTENCES
+from index import MAX_SUMMARY_SENTENCES
 
 NOT_COVERED = "لا يتناول المقال هذا السؤال، فلم أجد فيه إجابة عنه."
 NOT_COVERED_HINT = "جرّب صياغة أخرى، أو اطلب ملخص المقال بالأمر /summary."

@@ -1,0 +1,55 @@
+"""The retrieval library: answers questions about articles from their own sentences.
+
+Front ends use this package's public API and its subpackages' (``index.retrieval``,
+``index.embedding`` …); the modules inside are free to change.  It never imports Telegram.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from index.answer import Answer, Passage, Status, Summary
+    from index.errors import ArticleBotError, EvalFileError
+    from index.limits import MAX_QUESTION_CHARS, MAX_SUMMARY_SENTENCES
+    from index.service import AnsweringService, open_service
+
+__all__ = [
+    "MAX_QUESTION_CHARS",
+    "MAX_SUMMARY_SENTENCES",
+    "Answer",
+    "AnsweringService",
+    "ArticleBotError",
+    "EvalFileError",
+    "Passage",
+    "Status",
+    "Summary",
+    "open_service",
+]
+
+# Where each public name is defined: imported on first use (PEP 562), so importing the
+# package costs nothing and no package imports another at import time.
+_HOMES = {
+    "Answer": "index.answer",
+    "AnsweringService": "index.service",
+    "ArticleBotError": "index.errors",
+    "EvalFileError": "index.errors",
+    "MAX_QUESTION_CHARS": "index.limits",
+    "MAX_SUMMARY_SENTENCES": "index.limits",
+    "Passage": "index.answer",
+    "Status": "index.answer",
+    "Summary": "index.answer",
+    "open_service": "index.service",
+}
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(home), name)
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

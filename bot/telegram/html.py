@@ -16,8 +16,8 @@ from html import escape
 from bot import texts
 from bot.plain import render_answer as render_plain_answer
 from bot.plain import sentence_label
-from index.answer import Answer, Passage, Status, Summary
-from index.normalize import STOPWORDS, stem, tokenize
+from index import Answer, Passage, Status, Summary
+from index.text import STOPWORDS, stem, tokenize
 
 RLM = "\u200f"
 # A word of the original text: letters and digits plus the marks normalisation deletes

@@ -21,7 +21,7 @@ from bot.telegram import state
 from bot.telegram.html import plain_html, render_passages, render_summary, sentence_start
 from bot.telegram.ratelimit import Verdict
 from bot.telegram.split import truncate_html
-from index.answer import Answer, Summary
+from index import Answer, Summary
 
 log = logging.getLogger(__name__)
 

@@ -1,1 +1,41 @@
-"""Fine-tuning the embedding model: one recipe object, the trainer and the saved folder."""
+"""Fine-tuning the embedding model: one recipe object, the trainer and the saved model folder."""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from index.training.finetuning import finetune
+    from index.training.output import REPORT_FILE
+    from index.training.recipe import DEFAULT_RECIPE, Recipe
+    from index.training.split import split_contexts
+
+__all__ = [
+    "DEFAULT_RECIPE",
+    "REPORT_FILE",
+    "Recipe",
+    "finetune",
+    "split_contexts",
+]
+
+# Where each public name is defined: imported on first use (PEP 562), so importing the
+# package costs nothing and no package imports another at import time.
+_HOMES = {
+    "DEFAULT_RECIPE": "index.training.recipe",
+    "REPORT_FILE": "index.training.output",
+    "Recipe": "index.training.recipe",
+    "finetune": "index.training.finetuning",
+    "split_contexts": "index.training.split",
+}
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(home), name)
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

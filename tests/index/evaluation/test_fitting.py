@@ -1,0 +1,92 @@
+"""Fitting on several sets: the fast rank table agrees with the shipped ranking path.
+
+Synthetic vectors stand in for the model, so no model is loaded.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from index.evaluation.context_sets import ContextSet, EmbeddedContexts, context_corpora, gold_rank
+from index.evaluation.fitting import (
+    FEATURES,
+    Recipe,
+    abstention_rows,
+    fit_abstention,
+    leave_one_set_out,
+    prepare_set,
+    rank_table,
+    weight_grid,
+)
+from index.retrieval.background import Background
+from index.retrieval.clauses import SentenceVectors
+from index.retrieval.ranking import FusionWeights, Method, compute_signals, fuse
+
+WORDS = "سوريا روسيا حلب ميونيخ كيري لافروف الطيران الضربات المعارضة دمشق فبراير".split()
+
+
+def _embedded(
+    seed: int, contexts: int = 12, dim: int = 16, noise: float = 1.0, duplicate: bool = False
+) -> EmbeddedContexts:
+    rng = np.random.default_rng(seed)
+    sets, sentence_vectors, question_vectors = [], [], []
+    for c in range(contexts):
+        n = int(rng.integers(2, 7))
+        texts = [" ".join(rng.choice(WORDS, size=5)) + f" {c}{i} كم 1900." for i in range(n)]
+        vectors = rng.normal(size=(n, dim))
+        vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+        if duplicate:  # a sentence repeated in the article ties with itself
+            texts, vectors, n = [*texts, texts[0]], np.vstack([vectors, vectors[:1]]), n + 1
+        gold = int(rng.integers(0, n))
+        question = " ".join(texts[gold].split()[:2]) + "؟"
+        q = vectors[gold] + rng.normal(scale=noise / np.sqrt(dim), size=dim)
+        sets.append(ContextSet(f"c{c}", texts, [(question, frozenset({gold}))]))
+        sentence_vectors.append(vectors)
+        question_vectors.append(q / np.linalg.norm(q))
+    sentences = np.concatenate(sentence_vectors).astype(np.float32)
+    vectors = SentenceVectors(sentences, np.zeros((0, dim), np.float32), np.zeros(0, np.int64))
+    return EmbeddedContexts(sets, vectors, np.stack(question_vectors).astype(np.float32))
+
+
+def _background_vectors(dim: int = 16) -> np.ndarray:
+    vectors = np.random.default_rng(9).normal(size=(64, dim))
+    return (vectors / np.linalg.norm(vectors, axis=1, keepdims=True)).astype(np.float32)
+
+
+@pytest.mark.parametrize("duplicate", [False, True])
+def test_the_rank_table_ranks_as_the_answering_path_does(duplicate):
+    embedded = _embedded(0, duplicate=duplicate)
+    weights = FusionWeights(0.6, 0.4, coverage=0.3, answer_type=0.2, neighbour=0.1)
+    expected = [
+        gold_rank(
+            fuse(compute_signals(corpus, q.question, q.vector), Method.HYBRID, weights), q.gold
+        )
+        for corpus, questions in context_corpora(embedded)
+        for q in questions
+    ]
+    table = rank_table(prepare_set("s", embedded))
+    assert table.ranks(weights).tolist() == expected
+
+
+def test_dropped_features_stay_at_zero():
+    grid = weight_grid(drop=FEATURES)
+    assert grid and all(
+        w.coverage == w.answer_type == w.neighbour == w.clause_share == 0 for w in grid
+    )
+
+
+def test_leave_one_set_out_scores_each_set_left_out_and_in_sample():
+    sets = [prepare_set(f"s{i}", _embedded(i)) for i in range(3)]
+    rows = leave_one_set_out(sets, Recipe(drop=("clause_share",)))
+    assert [r.name for r in rows] == ["s0", "s1", "s2"]
+    for r in rows:
+        assert 0 <= r.left_out[0] <= 1 and 0 <= r.in_sample[0] <= 1
+
+
+def test_abstention_answers_own_contexts_more_than_other_ones():
+    fit_set = prepare_set("s", _embedded(3, contexts=30, noise=0.5))
+    x, y = abstention_rows(fit_set, None, Background(_background_vectors()))
+    assert (y == 1).sum() == 30 and (y == 0).sum() > 30
+    _, answered, declined = fit_abstention([(x, y)], target_answered=0.9)
+    assert answered >= 0.9 and declined > 0.5
