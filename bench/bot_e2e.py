@@ -27,17 +27,17 @@ from pathlib import Path
 
 import numpy as np
 from pydantic import SecretStr
-from telegram.error import TelegramError
 
 from bot import texts
 from bot.logs import configure_logging
 from bot.settings import Settings, load_settings
-from bot.telegram.app import ALLOWED_UPDATES, BotApplication, build_application
+from bot.telegram.app import BotApplication, build_application
 from index.answer import Answer
 from index.embedding.embedder import Embedder, load_embedder
 from index.evaluation.datasets import ArticleQuestion, read_eval_file
 from index.service import AnsweringService, open_service
 from support.fake_bot_api import FakeBotAPI, RecordedCall
+from support.harness import start_bot, stop_bot
 
 BENCH_TOKEN = "123:BENCH"  # a dummy: the fake server accepts any well-formed token
 FIRST_USER_ID = 7_100_001
@@ -141,6 +141,21 @@ class _TimedService(AnsweringService):
         return answers
 
 
+def _warm_service(
+    settings: Settings, embedder: Embedder, folder: Path, question: str
+) -> AnsweringService:
+    """The seeds indexed in ``folder``, asked once: the first model call is the slowest."""
+    service, _ = open_service(
+        settings.seeds_dir,
+        folder / "index",
+        settings.model_spec,
+        embedder=embedder,
+        max_question_chars=settings.max_question_chars,
+    )
+    service.ask(question)
+    return service
+
+
 def _bench_settings(settings: Settings, base_url: str) -> Settings:
     """``settings`` pointed at the fake server, with limits that do not get in the way.
 
@@ -239,39 +254,10 @@ def _peak_per_second(stamps: Sequence[float]) -> int:
     return best
 
 
-async def _start(app: BotApplication) -> None:
-    """What ``run_polling`` does before it blocks (``post_init`` included)."""
-    await app.initialize()
-    if app.post_init is not None:
-        await app.post_init(app)
-    await app.start()
-    assert app.updater is not None
-
-    def polling_error(exc: TelegramError) -> None:
-        app.create_task(app.process_error(error=exc, update=None))
-
-    await app.updater.start_polling(
-        poll_interval=0.0,
-        timeout=POLL_TIMEOUT,
-        allowed_updates=ALLOWED_UPDATES,
-        error_callback=polling_error,
-    )
-
-
 async def _stop(app: BotApplication) -> bool:
-    """Stop polling, the application and the answerer; False if it took too long."""
-
-    async def stop() -> None:
-        if app.updater is not None and app.updater.running:
-            await app.updater.stop()
-        if app.running:
-            await app.stop()
-        await app.shutdown()
-        if app.post_shutdown is not None:
-            await app.post_shutdown(app)
-
+    """Stop the bot as the tests do; False if it took too long."""
     try:
-        await asyncio.wait_for(stop(), STOP_SECONDS)
+        await asyncio.wait_for(stop_bot(app), STOP_SECONDS)
     except TimeoutError:
         log.warning("the application did not stop within %.0f s", STOP_SECONDS)
         return False
@@ -290,7 +276,7 @@ async def _drive(
         router: asyncio.Task[None] | None = None
         finished = asyncio.Event()
         try:
-            await _start(app)
+            await start_bot(app, POLL_TIMEOUT)
             user_ids = [FIRST_USER_ID + i for i in range(run.chats)]
             inboxes: dict[str, asyncio.Queue[RecordedCall]] = {
                 str(uid): asyncio.Queue() for uid in user_ids
@@ -461,14 +447,7 @@ def bot_throughput_figures(
     deadline = started + TIMEOUT_SECONDS
     run = _Run(chats=chats, per_chat=per_chat)
     with tempfile.TemporaryDirectory() as tmp:
-        service, _ = open_service(
-            settings.seeds_dir,
-            Path(tmp) / "index",
-            settings.model_spec,
-            embedder=embedder,
-            max_question_chars=settings.max_question_chars,
-        )
-        service.ask(questions[0])  # warm: the first model call is slower than any later one
+        service = _warm_service(settings, embedder, Path(tmp), questions[0])
         timed = _TimedService(service)
         run.setup_seconds = time.monotonic() - started
         asyncio.run(_drive(settings, timed, questions, run, deadline))
@@ -557,7 +536,7 @@ async def _drive_flood(
 ) -> None:
     async with FakeBotAPI() as api:
         app = build_application(_bench_settings(settings, api.base_url), service=service)
-        await _start(app)
+        await start_bot(app, POLL_TIMEOUT)
         done = asyncio.Event()
         flood = asyncio.create_task(_flood(api, run, done)) if run.flooded else None
         try:
@@ -613,7 +592,7 @@ async def _drive_outage(
 ) -> None:
     async with FakeBotAPI() as api:
         app = build_application(_bench_settings(settings, api.base_url), service=service)
-        await _start(app)
+        await start_bot(app, POLL_TIMEOUT)
         try:
             api.outage(run.seconds)  # questions still arrive; no reply can be sent
             ended = time.monotonic() + run.seconds
@@ -708,14 +687,7 @@ def bot_reliability_figures(
     if not questions:
         raise ValueError("no questions to ask")
     with tempfile.TemporaryDirectory() as tmp:
-        service, _ = open_service(
-            settings.seeds_dir,
-            Path(tmp) / "index",
-            settings.model_spec,
-            embedder=embedder,
-            max_question_chars=settings.max_question_chars,
-        )
-        service.ask(questions[0])
+        service = _warm_service(settings, embedder, Path(tmp), questions[0])
         local = settings.model_copy(update={"data_dir": Path(tmp)})  # the outbox file
         # Every refused update and failed send is logged as a warning: thousands, here.
         logging.getLogger("bot.telegram").setLevel(logging.ERROR)

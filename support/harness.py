@@ -49,6 +49,15 @@ async def _running(
     api: FakeBotAPI, service: AnsweringService, overrides: dict[str, Any]
 ) -> AsyncIterator[BotApplication]:
     app = build_application(make_settings(api, **overrides), service=service)
+    await start_bot(app)
+    try:
+        yield app
+    finally:
+        await stop_bot(app)
+
+
+async def start_bot(app: BotApplication, poll_timeout: int = 1) -> None:
+    """What ``run_polling`` does before it blocks (``post_init`` included)."""
     await app.initialize()
     if app.post_init is not None:
         await app.post_init(app)
@@ -60,18 +69,21 @@ async def _running(
 
     await app.updater.start_polling(
         poll_interval=0.0,
-        timeout=1,
+        timeout=poll_timeout,
         allowed_updates=ALLOWED_UPDATES,
         error_callback=polling_error,
     )
-    try:
-        yield app
-    finally:
+
+
+async def stop_bot(app: BotApplication) -> None:
+    """Stop polling, the application and the answerer, as ``run_polling`` does on exit."""
+    if app.updater is not None and app.updater.running:
         await app.updater.stop()
+    if app.running:
         await app.stop()
-        await app.shutdown()
-        if app.post_shutdown is not None:
-            await app.post_shutdown(app)
+    await app.shutdown()
+    if app.post_shutdown is not None:
+        await app.post_shutdown(app)
 
 
 def chat_of(update: dict[str, Any]) -> int:
