@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 def open_from_settings(
     settings: Settings, *, progress: bool = False
 ) -> tuple[AnsweringService, BuildReport]:
-    """The service over ``SEEDS_DIR`` with the index in ``DATA_DIR`` (built or refreshed)."""
+    """The service over ``SEEDS_DIR`` and the chats' articles, with the index in ``DATA_DIR``."""
     from index import open_service
 
     return open_service(
@@ -23,4 +23,7 @@ def open_from_settings(
         settings.model_spec,
         progress=progress,
         max_question_chars=settings.max_question_chars,
+        database=settings.database_path,
+        seeds_visible=settings.seeds_visible,
+        limits=settings.article_limits,
     )

@@ -14,7 +14,7 @@ from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.urls import is_http_url
-from index import MAX_QUESTION_CHARS, MAX_SUMMARY_SENTENCES, ArticleBotError
+from index import MAX_QUESTION_CHARS, MAX_SUMMARY_SENTENCES, ArticleBotError, ArticleLimits
 from index.embedding import DEFAULT_BACKEND, Backend, ModelSpec
 
 DEFAULT_TELEGRAM_BASE_URL = "https://api.telegram.org/bot"
@@ -27,6 +27,8 @@ MAX_SUMMARY_INTERVAL = MAX_SUMMARY_INTERVAL_DAYS * _UNIT_SECONDS["d"]
 _TOKEN = re.compile(r"\d+:[A-Za-z0-9_-]+")
 # What Telegram accepts as a webhook secret_token.
 _WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
+# Past this an "article" is a book: embedding it would hold the bot for minutes.
+MAX_ARTICLE_CHARS_LIMIT = 2_000_000
 
 
 class SettingsError(ArticleBotError):
@@ -66,8 +68,17 @@ class Settings(BaseSettings):
     )
     admin_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
     webhook_secret: SecretStr | None = None
+    # Live articles: what chats may add, and how much.
+    open_private_articles: bool = False
+    allow_private_urls: bool = False
+    auto_add_channels: Annotated[list[int], NoDecode] = Field(default_factory=list)
+    auto_summary: bool = True
+    min_article_chars: int = Field(default=400, ge=1, le=MAX_ARTICLE_CHARS_LIMIT)
+    max_article_chars: int = Field(default=100_000, ge=100, le=MAX_ARTICLE_CHARS_LIMIT)
+    max_articles_per_chat: int = Field(default=200, ge=1, le=100_000)
+    seeds_visible: bool = True
 
-    @field_validator("summary_chat_ids", "admin_ids", mode="before")
+    @field_validator("summary_chat_ids", "admin_ids", "auto_add_channels", mode="before")
     @classmethod
     def _split_ids(cls, value: object) -> object:
         if isinstance(value, str):
@@ -139,6 +150,15 @@ class Settings(BaseSettings):
     @property
     def index_dir(self) -> Path:
         return self.data_dir / "index"
+
+    @property
+    def database_path(self) -> Path:
+        """The chats' own articles (SQLite)."""
+        return self.data_dir / "articles.sqlite3"
+
+    @property
+    def article_limits(self) -> ArticleLimits:
+        return ArticleLimits(self.max_article_chars, self.max_articles_per_chat)
 
     @property
     def models_dir(self) -> Path:

@@ -12,19 +12,28 @@ from index.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from index.answer import Answer, Passage, Status, Summary
-    from index.errors import ArticleBotError, EvalFileError
-    from index.limits import MAX_QUESTION_CHARS, MAX_SUMMARY_SENTENCES
+    from index.errors import ArticleBotError, ArticleRejected, EvalFileError
+    from index.library import AddedArticle
+    from index.limits import MAX_QUESTION_CHARS, MAX_SUMMARY_SENTENCES, ArticleLimits
+    from index.scope import GLOBAL, Scope
     from index.service import AnsweringService, open_service
+    from index.storage.database import StoredArticle
 
 __all__ = [
+    "GLOBAL",
     "MAX_QUESTION_CHARS",
     "MAX_SUMMARY_SENTENCES",
+    "AddedArticle",
     "Answer",
     "AnsweringService",
     "ArticleBotError",
+    "ArticleLimits",
+    "ArticleRejected",
     "EvalFileError",
     "Passage",
+    "Scope",
     "Status",
+    "StoredArticle",
     "Summary",
     "open_service",
 ]
@@ -32,6 +41,12 @@ __all__ = [
 # Where each public name is defined: imported on first use (PEP 562), so importing the
 # package costs nothing and no package imports another at import time.
 _HOMES = {
+    "AddedArticle": "index.library",
+    "ArticleLimits": "index.limits",
+    "ArticleRejected": "index.errors",
+    "GLOBAL": "index.scope",
+    "Scope": "index.scope",
+    "StoredArticle": "index.storage.database",
     "Answer": "index.answer",
     "AnsweringService": "index.service",
     "ArticleBotError": "index.errors",

@@ -37,3 +37,20 @@ class TrainingDataError(ArticleBotError):
 
 class IndexFolderError(ArticleBotError):
     """The index folder holds something that is not a saved index: it is never replaced."""
+
+
+class ArticleDatabaseError(ArticleBotError):
+    """The chats' article database cannot be opened or is from a newer version."""
+
+
+class ArticleRejected(ArticleBotError):
+    """An article a chat tried to add that cannot be stored; ``reason`` says why.
+
+    Front ends word the refusal in the reader's language from ``reason`` and ``limit``;
+    the message is the operator's (English) version.
+    """
+
+    def __init__(self, reason: str, message: str, limit: int = 0) -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.limit = limit

@@ -16,7 +16,8 @@ import numpy as np
 
 from index.answer import Answer, Passage, Status, Summary
 from index.embedding.embedder import Embedder, ModelSpec, load_embedder
-from index.limits import MAX_QUESTION_CHARS, MAX_SUMMARY_SENTENCES
+from index.library import AddedArticle, ArticleLibrary
+from index.limits import MAX_QUESTION_CHARS, MAX_SUMMARY_SENTENCES, ArticleLimits
 from index.retrieval.abstention import DEFAULT_ABSTENTION, AbstentionModel, abstention_features
 from index.retrieval.background import Background, load_background
 from index.retrieval.calibration import calibration_for
@@ -24,6 +25,8 @@ from index.retrieval.corpus import Corpus
 from index.retrieval.query_adapter import QueryAdapter
 from index.retrieval.ranking import HYBRID_WEIGHTS, FusionWeights, Method, compute_signals, fuse
 from index.retrieval.summary import pick_summary_sentences
+from index.scope import GLOBAL, Scope
+from index.storage.database import ArticleDatabase, StoredArticle
 from index.storage.store import BuildReport, load_or_build
 from index.text.articles import read_seeds
 from index.text.normalize import content_terms, query_text, tokenize
@@ -46,7 +49,11 @@ class AnswerPolicy:
 
 
 class AnsweringService:
-    """Answers questions, summarises and shows context for the indexed articles."""
+    """Answers questions, summarises and shows context for the global and the chats' articles.
+
+    Every reading method takes a :class:`~index.library.Scope`: the global articles
+    (the default), one chat's set, or one of its articles.
+    """
 
     def __init__(
         self,
@@ -54,24 +61,37 @@ class AnsweringService:
         corpus: Corpus,
         policy: AnswerPolicy | None = None,
         background: Background | None = None,
+        library: ArticleLibrary | None = None,
     ) -> None:
         self.embedder = embedder
         self.corpus = corpus
         self.policy = policy or AnswerPolicy()
         # Unrelated text the abstention decision measures each question against.
         self.background = background or load_background(embedder)
+        self.library = library or ArticleLibrary(corpus, embedder)
 
     @property
     def titles(self) -> dict[str, str]:
+        """The global articles' titles."""
         return dict(self.corpus.titles)
 
-    def ask(self, question: str, k: int = 5) -> Answer:
-        """Answer one question; ``k`` bounds how many ranked candidates the answer keeps."""
-        return self.ask_many([question], k=k)[0]
+    def titles_for(self, scope: Scope = GLOBAL) -> dict[str, str]:
+        return dict(self.library.corpus(scope).titles)
 
-    def ask_many(self, questions: Sequence[str], k: int = 5) -> list[Answer]:
-        """Answer a batch with one model call, which is what makes batches fast."""
+    def ask(self, question: str, k: int = 5, scope: Scope = GLOBAL) -> Answer:
+        """Answer one question; ``k`` bounds how many ranked candidates the answer keeps."""
+        return self.ask_many([question], k=k, scopes=[scope])[0]
+
+    def ask_many(
+        self, questions: Sequence[str], k: int = 5, scopes: Sequence[Scope] | None = None
+    ) -> list[Answer]:
+        """Answer a batch with one model call, which is what makes batches fast.
+
+        ``scopes`` (one per question, global when omitted) lets one batch serve many chats.
+        """
         started = time.perf_counter()
+        if scopes is not None and len(scopes) != len(questions):
+            raise ValueError("one scope per question is required")
         answers: list[Answer | None] = [self._reject(q) for q in questions]
         pending = [i for i, a in enumerate(answers) if a is None]
         if pending:
@@ -80,7 +100,8 @@ class AnsweringService:
                 vectors = self.policy.adapter.apply(vectors)
             stats = self.background.stats(vectors)
             for row, i in enumerate(pending):
-                answers[i] = self._answer(questions[i].strip(), vectors[row], stats[row], k)
+                corpus = self.library.corpus(scopes[i] if scopes is not None else GLOBAL)
+                answers[i] = self._answer(corpus, questions[i].strip(), vectors[row], stats[row], k)
         done = [a for a in answers if a is not None]
         elapsed_ms = (time.perf_counter() - started) * 1000 / max(len(questions), 1)
         for a in done:
@@ -102,21 +123,25 @@ class AnsweringService:
             return Answer(question=text, status=Status.EMPTY)
         return None
 
-    def _answer(self, question: str, vector: np.ndarray, background: np.ndarray, k: int) -> Answer:
-        signals = compute_signals(self.corpus, question, vector)
+    def _answer(
+        self, corpus: Corpus, question: str, vector: np.ndarray, background: np.ndarray, k: int
+    ) -> Answer:
+        if not len(corpus):
+            return Answer(question, Status.NOT_COVERED)
+        signals = compute_signals(corpus, question, vector)
         scores = fuse(signals, Method.HYBRID, self.policy.weights)
         order = np.argsort(-scores, kind="stable")
-        ranked = tuple(self._passage(int(i), float(scores[i])) for i in order[: max(k, 1)])
+        ranked = tuple(_passage(corpus, int(i), float(scores[i])) for i in order[: max(k, 1)])
         features = abstention_features(signals, background)
         confidence = self.policy.abstention.confidence(features)
         terms = tuple(dict.fromkeys(content_terms(question)))
         if not self.policy.abstention.answers(features):
             return Answer(question, Status.NOT_COVERED, (), ranked, confidence, terms)
-        shown = self._supporting(order, scores)
-        passages = tuple(self._passage(i, float(scores[i])) for i in shown)
+        shown = self._supporting(corpus, order, scores)
+        passages = tuple(_passage(corpus, i, float(scores[i])) for i in shown)
         return Answer(question, Status.ANSWERED, passages, ranked, confidence, terms)
 
-    def _supporting(self, order: np.ndarray, scores: np.ndarray) -> list[int]:
+    def _supporting(self, corpus: Corpus, order: np.ndarray, scores: np.ndarray) -> list[int]:
         """The best sentence and up to ``max_supporting`` close runners-up.
 
         Kept in article order when they are neighbours of the best sentence, so
@@ -124,7 +149,7 @@ class AnsweringService:
         """
         best = int(order[0])
         picked = [best]
-        sentences = self.corpus.sentences
+        sentences = corpus.sentences
         shown = {sentences[best].text}
         for i in order[1:]:
             if len(picked) > self.policy.max_supporting:
@@ -144,36 +169,85 @@ class AnsweringService:
             return sorted(picked, key=lambda i: sentences[i].number)
         return picked
 
-    def _passage(self, i: int, score: float) -> Passage:
-        s = self.corpus.sentences[i]
-        return Passage(
-            s.article_id, self.corpus.titles.get(s.article_id, ""), s.number, s.text, score
-        )
-
-    def context(self, article_id: str, number: int, radius: int = 1) -> tuple[Passage, ...]:
+    def context(
+        self, article_id: str, number: int, radius: int = 1, scope: Scope = GLOBAL
+    ) -> tuple[Passage, ...]:
         """The sentence and its neighbours, for readers who want the surrounding text."""
+        corpus = self.library.corpus(scope)
         return tuple(
-            self._passage(i, 0.0)
-            for i, s in enumerate(self.corpus.sentences)
+            _passage(corpus, i, 0.0)
+            for i, s in enumerate(corpus.sentences)
             if s.article_id == article_id and abs(s.number - number) <= radius
         )
 
-    def summarize(self, n: int = 3, article_id: str | None = None) -> list[Summary]:
-        """One extractive summary of ``n`` sentences per article (or for one article)."""
+    def summarize(
+        self, n: int = 3, article_id: str | None = None, scope: Scope = GLOBAL
+    ) -> list[Summary]:
+        """One extractive summary of ``n`` sentences per article of ``scope`` (or of one)."""
         n = max(1, min(n, MAX_SUMMARY_SENTENCES))
+        corpus = self.library.corpus(scope)
         summaries = []
-        for aid, title in self.corpus.titles.items():
+        for aid, title in corpus.titles.items():
             if article_id is not None and aid != article_id:
                 continue
             rows = [
-                i
-                for i, s in enumerate(self.corpus.sentences)
-                if s.article_id == aid and not s.is_title
+                i for i, s in enumerate(corpus.sentences) if s.article_id == aid and not s.is_title
             ]
-            picks = pick_summary_sentences(self.corpus.vectors[rows], n)
-            passages = tuple(self._passage(rows[p], 0.0) for p in picks)
+            picks = pick_summary_sentences(corpus.vectors[rows], n)
+            passages = tuple(_passage(corpus, rows[p], 0.0) for p in picks)
             summaries.append(Summary(aid, title, passages))
         return summaries
+
+    # ------------------------------------------------------------------ a chat's own articles
+
+    def add_article(
+        self,
+        chat_id: int,
+        text: str,
+        *,
+        source_kind: str,
+        source_ref: str = "",
+        added_by: int | None = None,
+        replace_source: bool = False,
+    ) -> AddedArticle:
+        """Store an article for one chat; seconds of embedding, so call it off the event loop."""
+        started = time.perf_counter()
+        added = self.library.add(
+            chat_id,
+            text,
+            source_kind=source_kind,
+            source_ref=source_ref,
+            added_by=added_by,
+            replace_source=replace_source,
+        )
+        log.info(
+            "article add kind=%s created=%s replaced=%s sentences=%d ms=%.0f",
+            source_kind,
+            added.created,
+            added.replaced,
+            added.article.sentences,
+            (time.perf_counter() - started) * 1000,
+        )
+        return added
+
+    def remove_article(self, chat_id: int, number: int) -> StoredArticle | None:
+        return self.library.remove(chat_id, number)
+
+    def articles(self, chat_id: int) -> list[StoredArticle]:
+        return self.library.articles(chat_id)
+
+    def article_summary(self, chat_id: int, number: int, n: int = 3) -> Summary | None:
+        """The summary of one of a chat's articles; None when the chat has no such article."""
+        stored = self.library.database.article(chat_id, number) if self.library.database else None
+        if stored is None:
+            return None
+        found = self.summarize(n, stored.key, Scope(chat_id, number))
+        return found[0] if found else None
+
+
+def _passage(corpus: Corpus, i: int, score: float) -> Passage:
+    s = corpus.sentences[i]
+    return Passage(s.article_id, corpus.titles.get(s.article_id, ""), s.number, s.text, score)
 
 
 def open_service(
@@ -184,13 +258,19 @@ def open_service(
     progress: bool = False,
     embedder: Embedder | None = None,
     max_question_chars: int = MAX_QUESTION_CHARS,
+    database: Path | None = None,
+    seeds_visible: bool = True,
+    limits: ArticleLimits | None = None,
 ) -> tuple[AnsweringService, BuildReport]:
     """Read the seeds, load the model and the index (building it if needed).
 
     The ranking weights and the abstention model are the ones calibrated for
-    ``model`` (see :mod:`index.retrieval.calibration`).
+    ``model`` (see :mod:`index.retrieval.calibration`). With ``database`` the chats'
+    own articles are served from (and added to) that SQLite file.
     """
     articles = read_seeds(seeds_dir)
+    # Opened first: a damaged database should stop start-up before minutes of indexing.
+    chat_articles = ArticleDatabase(database) if database is not None else None
     calibration = calibration_for(model)
     embedder = embedder or load_embedder(model)
     corpus, report = load_or_build(index_dir, articles, embedder, progress=progress)
@@ -202,4 +282,11 @@ def open_service(
         abstention=calibration.abstention,
         adapter=calibration.adapter,
     )
-    return AnsweringService(embedder, corpus, policy, background), report
+    library = ArticleLibrary(
+        corpus,
+        embedder,
+        chat_articles,
+        seeds_visible=seeds_visible,
+        limits=limits,
+    )
+    return AnsweringService(embedder, corpus, policy, background, library), report

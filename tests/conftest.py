@@ -27,7 +27,11 @@ MODELS_DIR = REPO_ROOT / "data" / "models"
 
 # Fixtures that load the embedding model (directly or through another fixture): their tests
 # are marked ``model``.
-MODEL_FIXTURES = frozenset({"converted_model_dir", "embedder", "sentence_model", "service", "nano"})
+MODEL_FIXTURES = frozenset(
+    {"converted_model_dir", "embedder", "sentence_model", "service", "nano", "live_service"}
+)
+# Made-up articles that chats add in tests (first line the title, as in seeds/).
+ARTICLES_DIR = REPO_ROOT / "support" / "articles"
 # The fake Bot API and the running bot: tests that use them (as fixtures, or by calling these
 # names) are marked ``telegram``.
 TELEGRAM_FIXTURES = frozenset({"fake_api", "fake_bot"})
@@ -93,3 +97,18 @@ def service(embedder: Embedder, tmp_path_factory: pytest.TempPathFactory) -> Ans
         embedder=embedder,
     )
     return built
+
+
+@pytest.fixture
+def live_service(service: AnsweringService, tmp_path: Path) -> AnsweringService:
+    """The session's service (same model and seeds) with an empty article database of its own."""
+    from index.library import ArticleLibrary
+    from index.service import AnsweringService
+    from index.storage.database import ArticleDatabase
+
+    library = ArticleLibrary(
+        service.corpus, service.embedder, ArticleDatabase(tmp_path / "articles.sqlite3")
+    )
+    return AnsweringService(
+        service.embedder, service.corpus, service.policy, service.background, library
+    )

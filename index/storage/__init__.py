@@ -7,12 +7,15 @@ from typing import TYPE_CHECKING
 from index.lazy import lazy_exports
 
 if TYPE_CHECKING:
+    from index.storage.database import ArticleDatabase, StoredArticle
     from index.storage.file_digest import file_sha256
     from index.storage.file_lock import exclusive_lock
     from index.storage.store import BuildReport, load_or_build
 
 __all__ = [
+    "ArticleDatabase",
     "BuildReport",
+    "StoredArticle",
     "exclusive_lock",
     "file_sha256",
     "load_or_build",
@@ -21,6 +24,8 @@ __all__ = [
 # Where each public name is defined: imported on first use (PEP 562), so importing the
 # package costs nothing and no package imports another at import time.
 _HOMES = {
+    "ArticleDatabase": "index.storage.database",
+    "StoredArticle": "index.storage.database",
     "BuildReport": "index.storage.store",
     "exclusive_lock": "index.storage.file_lock",
     "file_sha256": "index.storage.file_digest",
