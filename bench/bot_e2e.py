@@ -35,6 +35,7 @@ from bot.telegram.app import BotApplication, build_application
 from index.answer import Answer
 from index.embedding.embedder import Embedder, load_embedder
 from index.evaluation.datasets import ArticleQuestion, read_eval_file
+from index.scope import Scope
 from index.service import AnsweringService, open_service
 from support.fake_bot_api import FakeBotAPI, RecordedCall
 from support.harness import start_bot, stop_bot
@@ -131,12 +132,16 @@ class _TimedService(AnsweringService):
     """
 
     def __init__(self, service: AnsweringService) -> None:
-        super().__init__(service.embedder, service.corpus, service.policy)
+        super().__init__(
+            service.embedder, service.corpus, service.policy, service.background, service.library
+        )
         self.batches: list[tuple[int, float, float]] = []  # (questions, start, end) monotonic
 
-    def ask_many(self, questions: Sequence[str], k: int = 5) -> list[Answer]:
+    def ask_many(
+        self, questions: Sequence[str], k: int = 5, scopes: Sequence[Scope] | None = None
+    ) -> list[Answer]:
         started = time.monotonic()
-        answers = super().ask_many(questions, k)
+        answers = super().ask_many(questions, k, scopes)
         self.batches.append((len(questions), started, time.monotonic()))
         return answers
 

@@ -15,7 +15,16 @@ from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from typing import TypeVar
 
-from index import Answer, AnsweringService, Passage, Summary
+from index import (
+    GLOBAL,
+    AddedArticle,
+    Answer,
+    AnsweringService,
+    Passage,
+    Scope,
+    StoredArticle,
+    Summary,
+)
 
 log = logging.getLogger(__name__)
 
@@ -40,26 +49,66 @@ class Answerer:
         self._k = k
         self._max_batch = max_batch
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="answering")
-        self._pending: list[tuple[str, asyncio.Future[Answer]]] = []
+        # Adds embed whole articles (a second or more): a thread of their own keeps
+        # questions flowing meanwhile.
+        self._adding = ThreadPoolExecutor(max_workers=1, thread_name_prefix="adding")
+        self._pending: list[tuple[str, Scope, asyncio.Future[Answer]]] = []
         self._worker: asyncio.Task[None] | None = None
 
     @property
     def max_question_chars(self) -> int:
         return self.service.policy.max_question_chars
 
-    async def ask(self, question: str) -> Answer:
+    async def ask(self, question: str, scope: Scope = GLOBAL) -> Answer:
         """Queue ``question`` for the next batch and wait for its answer."""
         future: asyncio.Future[Answer] = asyncio.get_running_loop().create_future()
-        self._pending.append((question, future))
+        self._pending.append((question, scope, future))
         if self._worker is None or self._worker.done():
             self._worker = asyncio.create_task(self._drain(), name="answering-batches")
         return await future
 
-    async def summarize(self, n: int) -> list[Summary]:
-        return await self._run(partial(self.service.summarize, n))
+    async def summarize(self, n: int, scope: Scope = GLOBAL) -> list[Summary]:
+        return await self._run(partial(self.service.summarize, n, None, scope))
 
-    async def context(self, article_id: str, number: int, radius: int = 1) -> tuple[Passage, ...]:
-        return await self._run(partial(self.service.context, article_id, number, radius))
+    async def article_summary(self, chat_id: int, number: int, n: int) -> Summary | None:
+        return await self._run(partial(self.service.article_summary, chat_id, number, n))
+
+    async def context(
+        self, article_id: str, number: int, radius: int = 1, scope: Scope = GLOBAL
+    ) -> tuple[Passage, ...]:
+        return await self._run(partial(self.service.context, article_id, number, radius, scope))
+
+    async def titles(self, scope: Scope = GLOBAL) -> dict[str, str]:
+        return await self._run(partial(self.service.titles_for, scope))
+
+    async def articles(self, chat_id: int) -> list[StoredArticle]:
+        return await self._run(partial(self.service.articles, chat_id))
+
+    async def add_article(
+        self,
+        chat_id: int,
+        text: str,
+        *,
+        source_kind: str,
+        source_ref: str = "",
+        added_by: int | None = None,
+        replace_source: bool = False,
+    ) -> AddedArticle:
+        """Embed and store an article in the adding thread; questions keep being answered."""
+        call = partial(
+            self.service.add_article,
+            chat_id,
+            text,
+            source_kind=source_kind,
+            source_ref=source_ref,
+            added_by=added_by,
+            replace_source=replace_source,
+        )
+        return await asyncio.get_running_loop().run_in_executor(self._adding, call)
+
+    async def remove_article(self, chat_id: int, number: int) -> StoredArticle | None:
+        call = partial(self.service.remove_article, chat_id, number)
+        return await asyncio.get_running_loop().run_in_executor(self._adding, call)
 
     async def _run(self, call: partial[T]) -> T:
         return await asyncio.get_running_loop().run_in_executor(self._executor, call)
@@ -68,26 +117,31 @@ class Answerer:
         while self._pending:
             batch = self._pending[: self._max_batch]
             del self._pending[: self._max_batch]
-            questions = [question for question, _ in batch]
+            questions = [question for question, _, _ in batch]
+            scopes = [scope for _, scope, _ in batch]
             try:
-                answers = await self._run(partial(self.service.ask_many, questions, self._k))
+                answers = await self._run(
+                    partial(self.service.ask_many, questions, self._k, scopes)
+                )
             except Exception as exc:
                 if len(batch) == 1:
-                    _settle(batch[0][1], exc)
+                    _settle(batch[0][2], exc)
                 else:
                     await self._one_by_one(batch)
                 continue
-            for (_, future), answer in zip(batch, answers, strict=True):
+            for (_, _, future), answer in zip(batch, answers, strict=True):
                 _settle(future, answer)
 
-    async def _one_by_one(self, batch: list[tuple[str, asyncio.Future[Answer]]]) -> None:
+    async def _one_by_one(self, batch: list[tuple[str, Scope, asyncio.Future[Answer]]]) -> None:
         """After a failed batch: ask each question alone, so one bad question fails only itself."""
         log.warning("a batch of %d questions failed; answering them one by one", len(batch))
-        for question, future in batch:
+        for question, scope, future in batch:
             if future.done():
                 continue
             try:
-                (answer,) = await self._run(partial(self.service.ask_many, [question], self._k))
+                (answer,) = await self._run(
+                    partial(self.service.ask_many, [question], self._k, [scope])
+                )
             except Exception as exc:  # its handler gets the error (and apologises); none hangs
                 _settle(future, exc)
             else:
@@ -95,10 +149,13 @@ class Answerer:
 
     def close(self) -> None:
         """Stop accepting work; a batch already running finishes in its thread."""
-        for _, future in self._pending:
+        for _, _, future in self._pending:
             future.cancel()
         self._pending.clear()
         self._executor.shutdown(wait=False, cancel_futures=True)
+        # An add in progress finishes (its transaction commits or never happened); queued
+        # ones were never acknowledged.
+        self._adding.shutdown(wait=False, cancel_futures=True)
 
 
 def _settle(future: asyncio.Future[Answer], outcome: Answer | BaseException) -> None:

@@ -16,9 +16,9 @@ async def test_concurrent_questions_share_one_model_call(service, monkeypatch):
     batches: list[int] = []
     real = service.ask_many
 
-    def counting(questions, k=5):
+    def counting(questions, k=5, scopes=None):
         batches.append(len(questions))
-        return real(questions, k)
+        return real(questions, k, scopes)
 
     monkeypatch.setattr(service, "ask_many", counting)
     answerer = Answerer(service)
@@ -58,11 +58,11 @@ async def test_a_failing_batch_fails_its_questions_only(service, monkeypatch):
     real = service.ask_many
     calls = iter([RuntimeError("boom")])
 
-    def flaky(questions, k=5):
+    def flaky(questions, k=5, scopes=None):
         error = next(calls, None)
         if error:
             raise error
-        return real(questions, k)
+        return real(questions, k, scopes)
 
     monkeypatch.setattr(service, "ask_many", flaky)
     try:
