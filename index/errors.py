@@ -37,3 +37,7 @@ class TrainingDataError(ArticleBotError):
 
 class IndexFolderError(ArticleBotError):
     """The index folder holds something that is not a saved index: it is never replaced."""
+
+
+class SourceError(ArticleError):
+    """A link or uploaded file that gives no article: the message is one line, in English."""
