@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 
 from index.errors import SourceError
 
@@ -58,9 +60,27 @@ def resolve(host: str, port: int) -> list[IPAddress]:
     return found
 
 
-def checked_address(host: str, port: int, *, allow_private: bool) -> IPAddress:
+def _resolve_within(host: str, port: int, timeout: float) -> list[IPAddress]:
+    """:func:`resolve`, given up after ``timeout`` seconds.
+
+    Why a thread: the system resolver has no time limit of its own; a name server that
+    never answers would hold the caller for as long as the resolver keeps retrying.
+    The abandoned lookup finishes in the background.
+    """
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="resolve")
+    try:
+        return pool.submit(resolve, host, port).result(timeout=timeout)
+    except FutureTimeout as exc:
+        raise SourceError(f"the site's name did not resolve within {timeout:g} s") from exc
+    finally:
+        pool.shutdown(wait=False)
+
+
+def checked_address(
+    host: str, port: int, *, allow_private: bool, timeout: float = 5.0
+) -> IPAddress:
     """The address to connect to for ``host``, refusing hosts with any non-public address."""
-    addresses = resolve(host, port)
+    addresses = _resolve_within(host, port, timeout)
     if not allow_private and not all(is_public_address(a) for a in addresses):
         raise SourceError("that address is on a private network")
     return addresses[0]

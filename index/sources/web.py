@@ -70,6 +70,7 @@ def fetch_page(
                     current,
                     allow_private=allow_private,
                     max_bytes=max_bytes,
+                    resolve_timeout=connect_timeout,
                     deadline=deadline,
                     total_timeout=total_timeout,
                 )
@@ -85,7 +86,7 @@ def fetch_page(
     raise SourceError(f"too many redirects (more than {max_redirects})")
 
 
-def _parse_link(link: str, *, redirected: bool = False) -> httpx.URL:
+def _parse_link(link: str) -> httpx.URL:
     """The link as a URL, refusing anything but an absolute http(s) link."""
     link = link.strip()
     if len(link) > MAX_URL_CHARS:
@@ -94,7 +95,7 @@ def _parse_link(link: str, *, redirected: bool = False) -> httpx.URL:
         parsed = httpx.URL(link)
     except (httpx.InvalidURL, TypeError, ValueError) as exc:
         raise SourceError("that is not a valid link") from exc
-    return _checked_url(parsed, redirected=redirected)
+    return _checked_url(parsed, redirected=False)
 
 
 def _checked_url(parsed: httpx.URL, *, redirected: bool) -> httpx.URL:
@@ -114,13 +115,16 @@ def _fetch_once(
     *,
     allow_private: bool,
     max_bytes: int,
+    resolve_timeout: float,
     deadline: float,
     total_timeout: float,
 ) -> FetchedPage | httpx.URL:
     """One request: the page, or the URL a redirect points to."""
     host = url.raw_host.decode("ascii")
     port = url.port or (443 if url.scheme == "https" else 80)
-    address = addresses.checked_address(host, port, allow_private=allow_private)
+    address = addresses.checked_address(
+        host, port, allow_private=allow_private, timeout=resolve_timeout
+    )
     # Connect to the checked address; the Host header and TLS name stay the site's own.
     target = url.copy_with(host=str(address))
     headers = {**_HEADERS, "Host": url.netloc.decode("ascii")}

@@ -57,3 +57,21 @@ def test_private_literal_is_refused_unless_allowed():
 def test_localhost_is_refused():
     with pytest.raises(SourceError, match=r"^that address is on a private network$"):
         checked_address("localhost", 80, allow_private=False)
+
+
+def test_resolver_that_never_answers_is_given_up(monkeypatch):
+    import socket
+    import threading
+
+    release = threading.Event()
+
+    def hanging(*args, **kwargs):
+        release.wait(5)
+        raise socket.gaierror("gave up")
+
+    monkeypatch.setattr(socket, "getaddrinfo", hanging)
+    try:
+        with pytest.raises(SourceError, match=r"^the site's name did not resolve within 0\.2 s$"):
+            checked_address("slow-dns.test", 80, allow_private=False, timeout=0.2)
+    finally:
+        release.set()
