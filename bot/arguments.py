@@ -11,10 +11,15 @@ import ipaddress
 import re
 from pathlib import Path
 
+from bot.commands import CONSOLE_CHAT
 from bot.urls import is_http_url
 from index.training import DEFAULT_RECIPE
 
 MAX_PORT = 65535
+# Telegram's chat ids fit in 52 bits; SQLite's integers in 63.
+MAX_CHAT_ID = 2**62
+# What argparse takes for a negative number rather than an option, plus article ids.
+_NEGATIVE_ID = re.compile(r"^-\d+(#\S*)?$|^-\d*\.\d+$")
 _HOSTNAME = re.compile(r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)(?:\.(?!-)[A-Za-z0-9-]{1,63}(?<!-))*\.?")
 
 
@@ -35,6 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
         "(blank lines are skipped). Bytes that are not UTF-8 are read as U+FFFD.",
     )
     ask.add_argument("questions", nargs="*", metavar="QUESTION")
+    _chat_option(ask, "answer from this chat's articles (and the seeds)")
     ask.add_argument(
         "--json",
         action="store_true",
@@ -53,6 +59,39 @@ def build_parser() -> argparse.ArgumentParser:
 
     summary = sub.add_parser("summary", help="extractive summary of each article")
     summary.add_argument("-n", type=_positive_int, default=None, help="sentences (default 3)")
+    _chat_option(summary, "summarise this chat's newest article (the seeds while it has none)")
+    summary.add_argument(
+        "--article", metavar="K", help="summarise article K (or #K, or the id CHAT#K) instead"
+    )
+
+    add = sub.add_parser(
+        "add",
+        help="add an article to a chat's set (a .txt/.html file, a link, or - for stdin)",
+        description="Add an article: a UTF-8 .txt file (first line the title), a saved .html "
+        "page, an http:// or https:// link, or - to read it from standard input. The same "
+        "text added twice is stored once.",
+    )
+    add.add_argument("source", metavar="PATH_OR_URL")
+    _chat_option(add, "add it to this chat's set")
+
+    articles = sub.add_parser("articles", help="list a chat's articles")
+    _chat_option(articles, "list this chat's articles")
+    articles.add_argument(
+        "--json",
+        action="store_true",
+        help='one JSON object per article: {"id": "CHAT#K", "number", "title", ...}',
+    )
+
+    remove = sub.add_parser(
+        "remove",
+        help="remove one of a chat's articles",
+        description="Remove article K of a chat (K, #K, or the article id CHAT#K as "
+        "`articles --json` prints it). Its number is never given to another article.",
+    )
+    remove.add_argument("article", metavar="ARTICLE")
+    _chat_option(remove, "the chat article K belongs to")
+    # Lets the id of a group's article (-100123#4) through as ARTICLE, not as an option.
+    remove._negative_number_matcher = _NEGATIVE_ID
 
     ev = sub.add_parser("eval", help="retrieval quality on an evaluation file")
     ev.add_argument("file", type=Path, metavar="FILE.jsonl")
@@ -105,6 +144,27 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--port", type=_port, default=8443, help="webhook listen port (1-65535)")
     return parser
+
+
+def _chat_option(parser: argparse.ArgumentParser, purpose: str) -> None:
+    parser.add_argument(
+        "--chat",
+        type=_chat_id,
+        default=CONSOLE_CHAT,
+        metavar="ID",
+        help=f"{purpose}; a Telegram chat id (default {CONSOLE_CHAT}: the operator's own set)",
+    )
+
+
+def _chat_id(value: str) -> int:
+    """A Telegram chat id: negative for groups and channels, never a fraction."""
+    try:
+        number = int(value.strip(), 10)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a chat id (a whole number)") from None
+    if abs(number) > MAX_CHAT_ID:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a chat id (too large)")
+    return number
 
 
 def _positive_int(value: str) -> int:

@@ -1,4 +1,4 @@
-"""``article-bot``: build, ask, chat, summary, eval, finetune and run.
+"""``article-bot``: build, ask, chat, summary, add, articles, remove, eval, finetune and run.
 
 Heavy modules (torch, sentence-transformers, telegram) are imported inside the
 commands that need them, so ``article-bot --help`` answers at once.
@@ -46,7 +46,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             args.command = "run" if settings.telegram_bot_token else "chat"
             if args.command == "chat":
                 print(texts.CONSOLE_NO_TOKEN, file=sys.stderr)
-        configure_logging(settings.log_level, quiet=args.command in {"ask", "chat", "summary"})
+        quiet = args.command in {"ask", "chat", "summary", "add", "articles", "remove"}
+        configure_logging(settings.log_level, quiet=quiet)
         status = _dispatch(args, settings)
         sys.stdout.flush()  # a reader that left early is noticed here, not at exit
         return status
@@ -102,22 +103,37 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         return _eval(args, settings)
     if args.command == "finetune":
         return _finetune(args, settings)
+    if args.command in {"add", "articles", "remove"}:
+        return _articles(args, settings)
     service = _open(settings, progress=args.command == "build")
     if args.command == "build":
         return 0
     if args.command == "ask":
         return _ask(service, args)
     if args.command == "summary":
-        from bot.plain import render_summary
+        from bot.article_commands import summary_text
 
-        n = args.n or settings.summary_sentences
-        print("\n\n".join(render_summary(s) for s in service.summarize(n)))
+        print(summary_text(service, args, args.n or settings.summary_sentences))
         return 0
     from bot.console import run_chat
 
     _replace_undecodable_input()
-    run_chat(service, summary_sentences=settings.summary_sentences)
+    run_chat(
+        service,
+        summary_sentences=settings.summary_sentences,
+        allow_private_urls=settings.allow_private_urls,
+    )
     return 0
+
+
+def _articles(args: argparse.Namespace, settings: Settings) -> int:
+    from bot import article_commands
+
+    if args.command == "add":
+        return article_commands.add(args, settings)
+    if args.command == "remove":
+        return article_commands.remove(args, settings)
+    return article_commands.list_articles(args, settings)
 
 
 def _open(settings: Settings, *, progress: bool) -> AnsweringService:
@@ -159,8 +175,10 @@ def _print_answers(
     service: AnsweringService, args: argparse.Namespace, questions: list[str]
 ) -> None:
     from bot.plain import render_answer
+    from index import Scope
 
-    answers = service.ask_many(questions, k=max(args.k, 3))
+    scopes = [Scope(args.chat)] * len(questions)  # the chat's articles and the seeds
+    answers = service.ask_many(questions, k=max(args.k, 3), scopes=scopes)
     for question, answer in zip(questions, answers, strict=True):
         if args.json:
             record = {

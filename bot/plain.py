@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from bot import texts
-from index import Answer, Passage, Status, Summary
+from index import AddedArticle, Answer, Passage, Status, StoredArticle, Summary
 
 
 def sentence_label(passage: Passage) -> str:
@@ -44,3 +46,68 @@ def render_summary(summary: Summary) -> str:
     lines = [texts.SUMMARY_HEADING.format(title=summary.article_title)]
     lines.extend(f"[{sentence_label(p)}] {p.text}" for p in summary.passages)
     return "\n".join(lines)
+
+
+# ---------------------------------------------------------------- a chat's own articles
+# The command line speaks to the operator in English (as its errors do); the console's
+# replies are Arabic like the rest of it.
+
+
+def added_at(stored: StoredArticle) -> str:
+    """When an article was added, in UTC, to the minute."""
+    return datetime.fromtimestamp(stored.added_at, UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def source_text(stored: StoredArticle) -> str:
+    """How it was added: the source kind and its reference (a path, a link, a post)."""
+    return f"{stored.source_kind} {stored.source_ref}".strip()
+
+
+def render_added_line(added: AddedArticle) -> str:
+    """The one line ``article-bot add`` prints."""
+    a = added.article
+    where = f"#{a.number} in chat {a.chat_id}: {a.title} ({a.sentences} sentences)"
+    return f"added {where}" if added.created else f"already stored as {where}"
+
+
+def render_article_line(stored: StoredArticle) -> str:
+    """One line of ``article-bot articles``; the title last, as it has no fixed width."""
+    return (
+        f"#{stored.number}  {added_at(stored)}  {source_text(stored)}  "
+        f"{stored.sentences} sentences  {stored.title}"
+    )
+
+
+def article_record(stored: StoredArticle) -> dict[str, object]:
+    """One object of ``article-bot articles --json``; ``id`` is what answers name."""
+    return {
+        "id": stored.key,
+        "chat": stored.chat_id,
+        "number": stored.number,
+        "title": stored.title,
+        "added_at": datetime.fromtimestamp(stored.added_at, UTC).isoformat(timespec="seconds"),
+        "source_kind": stored.source_kind,
+        "source_ref": stored.source_ref,
+        "sentences": stored.sentences,
+    }
+
+
+def render_console_added(added: AddedArticle) -> str:
+    a = added.article
+    template = texts.CONSOLE_ADDED if added.created else texts.CONSOLE_ALREADY_ADDED
+    return template.format(number=a.number, title=a.title, sentences=a.sentences)
+
+
+def render_console_articles(articles: list[StoredArticle]) -> str:
+    if not articles:
+        return texts.CONSOLE_NO_ARTICLES
+    return "\n".join(
+        texts.CONSOLE_ARTICLE_LINE.format(
+            number=a.number,
+            title=a.title,
+            sentences=a.sentences,
+            added=added_at(a),
+            source=source_text(a),
+        )
+        for a in articles
+    )

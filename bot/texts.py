@@ -60,10 +60,14 @@ def help_text(titles: list[str], *, bot_username: str | None = None) -> str:
 
 
 CONSOLE_HELP = (
-    "اكتب سؤالك عن المقال واضغط Enter.\n"
-    f"/summary [n]  ملخص من n جمل (حتى {MAX_SUMMARY_SENTENCES})\n"
-    "/help         هذه المساعدة\n"
-    "/quit         خروج"
+    "اكتب سؤالك عن المقالات واضغط Enter.\n"
+    "/add مسار|رابط  أضف مقالًا من ملف .txt أو .html أو من رابط\n"
+    "/articles      مقالاتك بأرقامها\n"
+    "/remove K      احذف المقال رقم K\n"
+    f"/summary [n]   ملخص أحدث مقالاتك من n جمل (حتى {MAX_SUMMARY_SENTENCES})\n"
+    "/summary #K    ملخص المقال رقم K\n"
+    "/help          هذه المساعدة\n"
+    "/quit          خروج"
 )
 CONSOLE_NO_TOKEN = (
     "TELEGRAM_BOT_TOKEN is not set: starting the console chat instead of the Telegram bot "
@@ -76,3 +80,14 @@ RUN_NO_TOKEN = (
 RUN_BAD_TOKEN = (
     "the Bot API rejected TELEGRAM_BOT_TOKEN; check it with @BotFather (see .env.example)."
 )
+
+# The console's own article set (the operator's): /add, /articles, /remove, /summary #K.
+CONSOLE_ADDED = "أُضيف المقال #{number}: {title} ({sentences} جملة). اسأل عنه الآن."
+CONSOLE_ALREADY_ADDED = "هذا المقال محفوظ من قبل برقم #{number}: {title}"
+CONSOLE_REMOVED = "حُذف المقال #{number}: {title}"
+CONSOLE_NO_ARTICLES = "لا مقالات لك بعد؛ أضف واحدًا: /add ثم مسار ملف .txt أو .html أو رابط."
+CONSOLE_ARTICLE_LINE = "#{number} {title} — {sentences} جملة، أُضيف {added} ({source})"
+CONSOLE_UNKNOWN_ARTICLE = "لا يوجد مقال برقم {reference}؛ اعرض مقالاتك بالأمر /articles."
+CONSOLE_ADD_USAGE = "اكتب بعد /add مسار ملف .txt أو .html، أو رابطًا يبدأ بـ http:// أو https://"
+CONSOLE_REMOVE_USAGE = "اكتب رقم المقال بعد /remove، مثل: /remove 2 (الأرقام في /articles)."
+CONSOLE_FAILED = "تعذّر ذلك: {problem}"
