@@ -8,6 +8,7 @@ the article either completely stored or absent, and an add that returned is on d
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
 import time
@@ -153,10 +154,7 @@ class ArticleDatabase:
             self._db.execute("PRAGMA foreign_keys=ON")
             self._migrate()
         except (sqlite3.Error, OSError) as exc:
-            raise ArticleDatabaseError(
-                f"cannot open the article database {path}: {exc}; it is left as it is "
-                "(move it away to start with an empty one)"
-            ) from None
+            raise ArticleDatabaseError(_open_problem(path, exc)) from None
         # One connection, used by one thread at a time (reads are snapshots, see _read).
         self._lock = threading.RLock()
 
@@ -430,6 +428,23 @@ class ArticleDatabase:
                 (group_id, thread_id),
             ).fetchone()
         return (int(row[0]), int(row[1])) if row else None
+
+
+def _open_problem(path: Path, error: Exception) -> str:
+    """Why the database cannot be opened: a read-only folder or file is named as such,
+    since moving the file away would not help then."""
+    read_only = next(
+        (p for p in (path.parent, path) if p.exists() and not os.access(p, os.W_OK)), None
+    )
+    if read_only is not None:
+        return (
+            f"cannot open the article database {path}: {read_only} is read-only "
+            "(DATA_DIR must be writable)"
+        )
+    return (
+        f"cannot open the article database {path}: {error}; it is left as it is "
+        "(move it away to start with an empty one)"
+    )
 
 
 def _blob(vector: np.ndarray) -> bytes:
