@@ -265,21 +265,30 @@ def _read_only(folder: Path, argv: list[str]) -> list[str]:
     return ["unshare", "-m", "sh", "-c", mount, "sh", *command]
 
 
-@pytest.mark.parametrize("argv", [["articles"], ["add", str(WATER)]])
+@pytest.mark.parametrize(
+    "argv", [["articles"], ["add", str(WATER)], ["remove", "1"], ["ask", "عمليات فرار"]]
+)
 def test_a_read_only_data_dir_gives_one_line(workdir, argv):
     data = workdir / "data"
     data.mkdir()
-    result = subprocess.run(
-        _read_only(data, argv),
-        env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    data.chmod(0o755)
-    if result.returncode != 2 and "mount" in result.stderr:
-        pytest.skip(f"no read-only mount here: {result.stderr.strip()}")
+    result = _run_read_only(data, argv)
     assert result.returncode == 2, result.stderr
     assert result.stderr.startswith("article-bot: error: ")
     assert len(result.stderr.strip().splitlines()) == 1, result.stderr
     assert "read-only" in result.stderr and "DATA_DIR" in result.stderr
+
+
+def _run_read_only(folder: Path, argv: list[str]) -> subprocess.CompletedProcess[str]:
+    try:
+        result = subprocess.run(
+            _read_only(folder, argv),
+            env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+    finally:
+        folder.chmod(0o755)
+    if result.returncode != 0 and "mount" in result.stderr:
+        pytest.skip(f"no read-only mount here: {result.stderr.strip()}")
+    return result
