@@ -31,7 +31,7 @@ def add(args: argparse.Namespace, settings: Settings) -> int:
         max_chars=settings.max_article_chars,
         allow_private_urls=settings.allow_private_urls,
     )
-    service, _ = open_from_settings(settings)
+    service, _ = open_from_settings(settings, adding=True)
     added = service.add_article(
         args.chat, article.text, source_kind=article.source_kind, source_ref=article.source_ref
     )
