@@ -7,7 +7,7 @@ import logging
 from typing import TYPE_CHECKING
 
 from bot.settings import Settings
-from index.errors import ArticleDatabaseError
+from index import ArticleDatabaseError
 
 if TYPE_CHECKING:
     from index import AnsweringService
