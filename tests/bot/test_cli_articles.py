@@ -312,3 +312,18 @@ def _run_read_only(folder: Path, argv: list[str]) -> subprocess.CompletedProcess
     if result.returncode != 0 and "mount" in result.stderr:
         pytest.skip(f"no read-only mount here: {result.stderr.strip()}")
     return result
+
+
+def test_help_lists_the_article_commands():
+    result = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "--help"], capture_output=True, text=True, check=True
+    )
+    for command in ("add", "articles", "remove"):
+        assert command in result.stdout
+    usage = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "remove", "--help"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert "CHAT#K" in usage.stdout
