@@ -82,11 +82,11 @@ RUN_BAD_TOKEN = (
 )
 
 # The console's own article set (the operator's): /add, /articles, /remove, /summary #K.
-CONSOLE_ADDED = "أُضيف المقال #{number}: {title} ({sentences} جملة). اسأل عنه الآن."
+CONSOLE_ADDED = "أُضيف المقال #{number}: {title} (عدد الجمل: {sentences}). اسأل عنه الآن."
 CONSOLE_ALREADY_ADDED = "هذا المقال محفوظ من قبل برقم #{number}: {title}"
 CONSOLE_REMOVED = "حُذف المقال #{number}: {title}"
 CONSOLE_NO_ARTICLES = "لا مقالات لك بعد؛ أضف واحدًا: /add ثم مسار ملف .txt أو .html أو رابط."
-CONSOLE_ARTICLE_LINE = "#{number} {title} — {sentences} جملة، أُضيف {added} ({source})"
+CONSOLE_ARTICLE_LINE = "#{number} {title} — عدد الجمل: {sentences}، أُضيف {added} ({source})"
 CONSOLE_UNKNOWN_ARTICLE = "لا يوجد مقال برقم {reference}؛ اعرض مقالاتك بالأمر /articles."
 CONSOLE_ADD_USAGE = "اكتب بعد /add مسار ملف .txt أو .html، أو رابطًا يبدأ بـ http:// أو https://"
 CONSOLE_REMOVE_USAGE = "اكتب رقم المقال بعد /remove، مثل: /remove 2 (الأرقام في /articles)."
