@@ -8,6 +8,7 @@ the article either completely stored or absent, and an add that returned is on d
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
 import time
@@ -143,15 +144,30 @@ class ArticleDatabase:
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        # On a read-only disk the articles already stored are served; adds are refused.
+        self.read_only = _on_read_only_disk(path)
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(
-                path, timeout=BUSY_TIMEOUT, check_same_thread=False, isolation_level=None
-            )
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=FULL")
-            self._db.execute("PRAGMA foreign_keys=ON")
-            self._migrate()
+            if self.read_only and not path.exists():  # nothing stored, and nothing can be
+                self._db = sqlite3.connect(
+                    ":memory:", check_same_thread=False, isolation_level=None
+                )
+                self._migrate()
+            elif self.read_only:
+                self._db = sqlite3.connect(
+                    f"{path.resolve().as_uri()}?mode=ro&immutable=1",
+                    uri=True,
+                    check_same_thread=False,
+                    isolation_level=None,
+                )
+            else:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                self._db = sqlite3.connect(
+                    path, timeout=BUSY_TIMEOUT, check_same_thread=False, isolation_level=None
+                )
+                self._db.execute("PRAGMA journal_mode=WAL")
+                self._db.execute("PRAGMA synchronous=FULL")
+                self._db.execute("PRAGMA foreign_keys=ON")
+                self._migrate()
         except (sqlite3.Error, OSError) as exc:
             raise ArticleDatabaseError(
                 f"cannot open the article database {path}: {exc}; it is left as it is "
@@ -181,6 +197,10 @@ class ArticleDatabase:
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
         """One write transaction: committed as a whole or not at all."""
+        if self.read_only:
+            raise ArticleRejected(
+                "read_only", f"{self.path.parent} is read-only: articles cannot be added or removed"
+            )
         with self._lock:
             self._db.execute("BEGIN IMMEDIATE")
             try:
@@ -430,6 +450,17 @@ class ArticleDatabase:
                 (group_id, thread_id),
             ).fetchone()
         return (int(row[0]), int(row[1])) if row else None
+
+
+def _on_read_only_disk(path: Path) -> bool:
+    """Whether the database's folder (or its nearest existing parent) is mounted read-only."""
+    folder = path.parent
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    try:
+        return bool(os.statvfs(folder).f_flag & os.ST_RDONLY)
+    except OSError:
+        return False
 
 
 def _blob(vector: np.ndarray) -> bytes:
