@@ -31,13 +31,27 @@ def add(args: argparse.Namespace, settings: Settings) -> int:
         max_chars=settings.max_article_chars,
         allow_private_urls=settings.allow_private_urls,
     )
-    service, _ = open_from_settings(settings, adding=True)
+    _check_writable(settings)
+    service, _ = open_from_settings(settings)
     added = service.add_article(
         args.chat, article.text, source_kind=article.source_kind, source_ref=article.source_ref
     )
     # Printed only once the transaction has committed: a line on screen means it is stored.
     print(render_added_line(added), flush=True)
     return 0
+
+
+def _check_writable(settings: Settings) -> None:
+    """A database that takes no adds (a read-only disk) is said before the model loads."""
+    from index.storage import ArticleDatabase
+
+    database = ArticleDatabase(settings.database_path)
+    try:
+        refusal = database.refusal
+    finally:
+        database.close()
+    if refusal is not None:
+        raise UsageError(refusal)
 
 
 def list_articles(args: argparse.Namespace, settings: Settings) -> int:
