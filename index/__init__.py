@@ -12,7 +12,7 @@ from index.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from index.answer import Answer, Passage, Status, Summary
-    from index.errors import ArticleBotError, ArticleDatabaseError, ArticleRejected, EvalFileError
+    from index.errors import ArticleBotError, ArticleRejected, EvalFileError
     from index.library import AddedArticle
     from index.limits import MAX_QUESTION_CHARS, MAX_SUMMARY_SENTENCES, ArticleLimits
     from index.scope import GLOBAL, Scope
@@ -27,7 +27,6 @@ __all__ = [
     "Answer",
     "AnsweringService",
     "ArticleBotError",
-    "ArticleDatabaseError",
     "ArticleLimits",
     "ArticleRejected",
     "EvalFileError",
@@ -44,7 +43,6 @@ __all__ = [
 _HOMES = {
     "AddedArticle": "index.library",
     "ArticleLimits": "index.limits",
-    "ArticleDatabaseError": "index.errors",
     "ArticleRejected": "index.errors",
     "GLOBAL": "index.scope",
     "Scope": "index.scope",
