@@ -76,3 +76,29 @@ RUN_NO_TOKEN = (
 RUN_BAD_TOKEN = (
     "the Bot API rejected TELEGRAM_BOT_TOKEN; check it with @BotFather (see .env.example)."
 )
+
+# Channels: posts that become articles, and their comments.
+AUTOADD_ON = (
+    "صارت منشورات هذه القناة التي تبلغ {min_chars} حرفًا فأكثر تُضاف إلى مقالاتها تلقائيًا."
+)
+AUTOADD_OFF = "توقفت الإضافة التلقائية لمنشورات هذه القناة."
+AUTOADD_ALWAYS = "تُضاف منشورات هذه القناة تلقائيًا دائمًا (AUTO_ADD_CHANNELS)."
+AUTOADD_USAGE = (
+    "الإضافة التلقائية الآن: {state}. اكتب /autoadd on لتشغيلها أو /autoadd off لإيقافها."
+)
+AUTOADD_STATE = {True: "مفعّلة", False: "متوقفة"}
+COMMENT_HINT = "للسؤال عن هذا المنشور: رُدّ على رسالتي هذه."
+CHANNEL_REMOVE_USAGE = (
+    "اكتب /remove ثم رقم المقال، مثل: /remove 3، أو رُدّ بالأمر /remove على المنشور نفسه."
+)
+CHANNEL_REMOVED = "حُذف المقال #{number}: {title}"
+CHANNEL_NO_ARTICLE = "لا يوجد في هذه القناة مقال بهذا الرقم أو من هذا المنشور."
+POST_REJECTED = {
+    "too_long": "لم يُضف المنشور مقالًا: طوله يتجاوز {limit} حرف (MAX_ARTICLE_CHARS).",
+    "too_many": (
+        "لم يُضف المنشور مقالًا: في القناة {limit} مقالًا، وهو الحد (MAX_ARTICLES_PER_CHAT)."
+        " احذف واحدًا بالأمر /remove."
+    ),
+    "unreadable": "لم يُضف المنشور مقالًا: يلزم أن يكون سطره الأول عنوانًا يليه نص المقال.",
+}
+POST_NOT_ADDED = "لم يُضف المنشور مقالًا."

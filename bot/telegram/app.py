@@ -26,7 +26,17 @@ from telegram.request import HTTPXRequest
 from bot import texts
 from bot.service import open_from_settings
 from bot.settings import Settings
-from bot.telegram import callbacks, channels, groups, inline, jobs, private, state, summaries
+from bot.telegram import (
+    callbacks,
+    channels,
+    groups,
+    inline,
+    jobs,
+    private,
+    state,
+    summaries,
+    threads,
+)
 from bot.telegram.answering import Answerer
 from bot.telegram.errors import on_error
 from bot.telegram.fairness import FairUpdateProcessor
@@ -47,6 +57,7 @@ BotApplication = Application[Any, Any, Any, Any, Any, Any]
 ALLOWED_UPDATES = [
     Update.MESSAGE,
     Update.CHANNEL_POST,
+    Update.EDITED_CHANNEL_POST,
     Update.CALLBACK_QUERY,
     Update.INLINE_QUERY,
 ]
@@ -111,8 +122,9 @@ def build_application(
     )
     if service is not None:
         application.bot_data[state.SERVICE] = service
-    # One handler group, so the first matching handler wins, in this order.
-    for module in (private, groups, summaries, jobs, channels, inline, callbacks):
+    # One handler group, so the first matching handler wins, in this order (a channel
+    # post's copy in its discussion group first: it is never a command or a question).
+    for module in (threads, private, groups, summaries, jobs, channels, inline, callbacks):
         application.add_handlers(module.handlers())
     application.add_handlers(private.fallback_handlers())
     application.add_error_handler(on_error)

@@ -1,45 +1,170 @@
-"""Channels: a ``/summary`` post is answered by posting the summary to the channel.
+"""Channels: ``/summary``, ``/autoadd on|off`` and ``/remove K`` posts, and posts as articles.
 
 Channel posts arrive as ``channel_post`` updates, which ``CommandHandler`` does not look
-at, so the command is matched with a regex on channel posts. The bot must be an admin of
-the channel (with the right to post) to receive posts at all.
+at, so commands are matched with a regex on channel posts. The bot must be an admin of
+the channel (with the right to post) to receive posts at all, and whatever is posted in a
+channel is posted by its admins: a channel's own posts may change its articles.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
+import unicodedata
 
-from telegram import Update
+from telegram import Message, Update
 from telegram.ext import BaseHandler, ContextTypes, MessageHandler, filters
 
+from bot import texts
 from bot.commands import summary_sentences
+from bot.telegram import state
+from bot.telegram.autoadd import add_post, autoadd_enabled, set_autoadd
+from bot.telegram.html import plain_html, render_summary
 from bot.telegram.replies import command_allowed, send_parts, summary_text
+from bot.telegram.threads import CHANNEL_POST
 
 log = logging.getLogger(__name__)
 
+_BOT = r"(?:@(?P<bot>[A-Za-z0-9_]+))?"
 SUMMARY_POST = filters.UpdateType.CHANNEL_POST & filters.Regex(
-    r"^/summary(?:@(?P<bot>[A-Za-z0-9_]+))?(?:\s+(?P<n>\S+))?\s*$"
+    rf"^/summary{_BOT}(?:\s+(?P<n>\S+))?\s*$"
 )
+AUTOADD_POST = filters.UpdateType.CHANNEL_POST & filters.Regex(
+    rf"^/autoadd{_BOT}(?:\s+(?P<switch>\S+))?\s*$"
+)
+REMOVE_POST = filters.UpdateType.CHANNEL_POST & filters.Regex(
+    rf"^/remove{_BOT}(?:\s+#?(?P<k>\S+))?\s*$"
+)
+# Any other post (text or a captioned photo, video, document...) may become an article.
+ARTICLE_POST = filters.UpdateType.CHANNEL_POSTS & (filters.TEXT | filters.CAPTION)
+_SWITCH = {"on": True, "off": False}
+
+
+def _command_post(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Message | None:
+    """The post when its command is for this bot (not ``/summary@another_bot``)."""
+    post = update.channel_post
+    if post is None or not context.matches:
+        return None
+    addressed = context.matches[0].group("bot")
+    if addressed and addressed.lower() != (context.bot.username or "").lower():
+        return None
+    return post
+
+
+def article_number(argument: str | None) -> int | None:
+    """``3``, ``#3`` or ``٣``: an article number; None for anything else."""
+    word = (argument or "").lstrip("#")
+    if not word.isdecimal() or len(word) > 9:
+        return None
+    return int("".join(str(unicodedata.decimal(c)) for c in word)) or None
+
+
+async def _say(post: Message, text: str) -> None:
+    await send_parts(post.get_bot(), post.chat_id, plain_html(text), reply_to=post.message_id)
 
 
 async def on_summary_post(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    post = update.channel_post
-    if post is None or not context.matches:
-        return
-    match = context.matches[0]
-    addressed = match.group("bot")
-    if addressed and addressed.lower() != (context.bot.username or "").lower():
-        return  # /summary@another_bot
-    if not await command_allowed(post, context):
+    """The channel's newest article (or ``#K``); the seed articles while it has none."""
+    post = _command_post(update, context)
+    if post is None or not await command_allowed(post, context):
         return
     started = time.perf_counter()
-    n = summary_sentences(match.group("n"))
-    sent = await send_parts(context.bot, post.chat_id, await summary_text(context, n))
+    argument = context.matches[0].group("n")
+    picked = article_number(argument) if (argument or "").startswith("#") else None
+    n = summary_sentences(None if picked else argument)
+    text = await _article_summary(context, post.chat_id, picked, n)
+    if text is None:
+        text = await summary_text(context, n)
+    sent = await send_parts(context.bot, post.chat_id, text)
     log.info(
         "summary chat=channel parts=%d ms=%.0f", len(sent), (time.perf_counter() - started) * 1000
     )
 
 
+async def _article_summary(
+    context: ContextTypes.DEFAULT_TYPE, channel_id: int, number: int | None, n: int | None
+) -> str | None:
+    answerer = state.answerer(context)
+    if number is None:
+        listed = await answerer.articles(channel_id)
+        if not listed:
+            return None
+        number = listed[-1].number
+    count = state.settings(context).summary_sentences if n is None else n
+    summary = await answerer.article_summary(channel_id, number, count)
+    return render_summary(summary) if summary is not None else plain_html(texts.CHANNEL_NO_ARTICLE)
+
+
+async def on_autoadd_post(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    post = _command_post(update, context)
+    if post is None or not await command_allowed(post, context):
+        return
+    switch = _SWITCH.get((context.matches[0].group("switch") or "").lower())
+    always = post.chat_id in state.settings(context).auto_add_channels
+    if switch is None:
+        on = await autoadd_enabled(context, post.chat_id)
+        await _say(post, texts.AUTOADD_USAGE.format(state=texts.AUTOADD_STATE[on]))
+        return
+    if not await set_autoadd(context, post.chat_id, switch):
+        await _say(post, texts.POST_NOT_ADDED)
+        return
+    log.info("autoadd chat=channel on=%s", switch)
+    if always:
+        await _say(post, texts.AUTOADD_ALWAYS)
+    elif switch:
+        await _say(
+            post, texts.AUTOADD_ON.format(min_chars=state.settings(context).min_article_chars)
+        )
+    else:
+        await _say(post, texts.AUTOADD_OFF)
+
+
+async def on_remove_post(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """``/remove K``, or ``/remove`` replying to the post whose article should go."""
+    post = _command_post(update, context)
+    if post is None or not await command_allowed(post, context):
+        return
+    argument = context.matches[0].group("k")
+    number = article_number(argument)
+    if number is None and argument is None and post.reply_to_message is not None:
+        number = await _number_of_post(context, post.chat_id, post.reply_to_message.message_id)
+        if number is None:
+            await _say(post, texts.CHANNEL_NO_ARTICLE)
+            return
+    if number is None:
+        await _say(post, texts.CHANNEL_REMOVE_USAGE)
+        return
+    removed = await state.answerer(context).remove_article(post.chat_id, number)
+    log.info("remove chat=channel found=%s", removed is not None)
+    if removed is None:
+        await _say(post, texts.CHANNEL_NO_ARTICLE)
+    else:
+        await _say(post, texts.CHANNEL_REMOVED.format(number=number, title=removed.title))
+
+
+async def _number_of_post(
+    context: ContextTypes.DEFAULT_TYPE, channel_id: int, post_id: int
+) -> int | None:
+    database = state.answerer(context).service.library.database
+    if database is None:
+        return None
+    found = await asyncio.to_thread(database.find_source, channel_id, CHANNEL_POST, str(post_id))
+    return found.number if found is not None else None
+
+
+async def on_article_post(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Any other post: an article when the channel auto-adds (an edit re-indexes it)."""
+    if update.channel_post is not None:
+        await add_post(update.channel_post, context, edited=False)
+    elif update.edited_channel_post is not None:
+        await add_post(update.edited_channel_post, context, edited=True)
+
+
 def handlers() -> list[BaseHandler[Update, ContextTypes.DEFAULT_TYPE, None]]:
-    return [MessageHandler(SUMMARY_POST, on_summary_post)]
+    return [
+        MessageHandler(SUMMARY_POST, on_summary_post),
+        MessageHandler(AUTOADD_POST, on_autoadd_post),
+        MessageHandler(REMOVE_POST, on_remove_post),
+        MessageHandler(ARTICLE_POST, on_article_post),
+    ]
