@@ -33,7 +33,7 @@ import inspect
 import json
 import re
 import time
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import Any
@@ -120,6 +120,31 @@ _DEFAULT_DESCRIPTIONS = {
     502: "Bad Gateway",
 }
 _MAX_TEXT_UTF16 = 4096
+_MAX_DOWNLOAD_BYTES = 20 * 1024 * 1024  # getFile refuses bigger files ("file is too big")
+# Senders Telegram puts in ``from`` when the real sender is a chat (PTB: constants.ChatID).
+_SERVICE_USER: JSONDict = {"id": 777000, "is_bot": False, "first_name": "Telegram"}
+_ANONYMOUS_ADMIN: JSONDict = {
+    "id": 1087968824,
+    "is_bot": True,
+    "first_name": "Group",
+    "username": "GroupAnonymousBot",
+}
+# The rights an administrator gets unless ``set_admins(rights=...)`` says otherwise.
+_ADMIN_RIGHTS: dict[str, bool] = {
+    "can_be_edited": False,
+    "can_manage_chat": True,
+    "can_delete_messages": True,
+    "can_manage_video_chats": True,
+    "can_restrict_members": True,
+    "can_promote_members": False,
+    "can_change_info": True,
+    "can_invite_users": True,
+    "can_post_stories": True,
+    "can_edit_stories": True,
+    "can_delete_stories": True,
+}
+_CHANNEL_RIGHTS = {"can_post_messages": True, "can_edit_messages": True}
+_GROUP_RIGHTS = {"can_pin_messages": True, "can_manage_topics": False}
 
 
 # --------------------------------------------------------------------------- text helpers
@@ -460,6 +485,16 @@ class _FileEntry:
     content: bytes = field(repr=False)
 
 
+@dataclass
+class _Admins:
+    """Who administers one chat, as ``set_admins`` configured it."""
+
+    owner: int | None
+    admins: tuple[int, ...]
+    anonymous: frozenset[int]
+    rights: dict[str, bool]
+
+
 class _Ok:
     """A successful answer that also carries Telegram's optional ``description``."""
 
@@ -485,6 +520,55 @@ def _strip_reply(message: JSONDict) -> JSONDict:
     inner = copy.deepcopy(message)
     inner.pop("reply_to_message", None)
     return inner
+
+
+def _message_of(update_or_message: JSONDict) -> JSONDict:
+    """The message inside an update dict from a builder, or the message dict itself."""
+    if "message_id" in update_or_message:
+        return update_or_message
+    for key in ("message", "edited_message", "channel_post", "edited_channel_post"):
+        if isinstance(update_or_message.get(key), dict):
+            return dict(update_or_message[key])
+    raise ValueError("expected a message dict or an update carrying one")
+
+
+def _thread_id(chat: JSONDict, reply_to: JSONDict | None) -> int | None:
+    """``message_thread_id`` Telegram gives a reply in a supergroup: the reply chain's root.
+
+    In a discussion group the root is the channel post's automatic forward, so every comment
+    of a post carries that forward's message_id. Forum topics are not modelled.
+    """
+    if reply_to is None or chat.get("type") != "supergroup":
+        return None
+    return _thread_root(reply_to)
+
+
+def _thread_root(message: JSONDict) -> int:
+    """The root of the reply chain ``message`` is in (itself when it starts one)."""
+    thread = message.get("message_thread_id")
+    return int(message["message_id"] if thread is None else thread)
+
+
+def _origin(message: JSONDict) -> JSONDict:
+    """The ``MessageOrigin`` of ``message`` as a forward or external reply shows it."""
+    if isinstance(message.get("forward_origin"), dict):
+        return copy.deepcopy(message["forward_origin"])
+    chat = message["chat"]
+    origin: JSONDict
+    if chat.get("type") == "channel":
+        origin = {"type": "channel", "date": message["date"], "chat": copy.deepcopy(chat)}
+        origin["message_id"] = message["message_id"]
+    elif isinstance(message.get("sender_chat"), dict):
+        origin = {"type": "chat", "date": message["date"]}
+        origin["sender_chat"] = copy.deepcopy(message["sender_chat"])
+    else:
+        origin = {"type": "user", "date": message["date"], "sender_user": message.get("from")}
+    if message.get("author_signature"):
+        origin["author_signature"] = message["author_signature"]
+    return origin
+
+
+_MEDIA_KEYS = ("animation", "audio", "document", "photo", "sticker", "video", "voice")
 
 
 # --------------------------------------------------------------------------- the server
@@ -542,6 +626,10 @@ class FakeBotAPI:
         self._files: dict[str, _FileEntry] = {}
         self._files_by_path: dict[str, _FileEntry] = {}
         self._file_counter = 0
+        self._users: dict[int, JSONDict] = {}
+        self._admins: dict[int, _Admins] = {}
+        self._links: dict[int, int] = {}
+        self._outgoing: set[tuple[int, int]] = set()
 
         self.webhook_url = ""
         self.webhook_params: JSONDict = {}
@@ -572,6 +660,8 @@ class FakeBotAPI:
             ("sendChatAction", self._send_chat_action),
             ("getChat", self._get_chat),
             ("getFile", self._get_file),
+            ("getChatAdministrators", self._get_chat_administrators),
+            ("getChatMember", self._get_chat_member),
         ):
             self._methods[name.lower()] = (name, handler)
 
@@ -781,6 +871,52 @@ class FakeBotAPI:
                 return injection
         return None
 
+    # ------------------------------------------------------------------ chat configuration
+
+    def set_admins(
+        self,
+        chat_id: int,
+        *,
+        owner: int | None = None,
+        admins: Iterable[int] = (),
+        anonymous: Iterable[int] = (),
+        rights: Mapping[str, bool] | None = None,
+    ) -> None:
+        """Configure who ``getChatAdministrators``/``getChatMember`` report for ``chat_id``.
+
+        ``owner`` is the ``"creator"``, ``admins`` are ``"administrator"`` members with default
+        rights overridden by ``rights`` (e.g. ``{"can_delete_messages": False}``); ids listed in
+        ``anonymous`` (owner or admins) get ``is_anonymous``. Users are shown as they last
+        appeared in a pushed update. Put the bot's id (``bot_user()["id"]``) in ``admins`` to
+        let it delete other people's messages; bots are left out of getChatAdministrators as
+        on Telegram. Calling it again replaces the chat's configuration.
+        """
+        self._admins[int(chat_id)] = _Admins(
+            owner=owner,
+            admins=tuple(int(a) for a in admins if a != owner),
+            anonymous=frozenset(int(a) for a in anonymous),
+            rights=dict(rights or {}),
+        )
+
+    def link_discussion(
+        self,
+        channel_id: int = DEFAULT_CHANNEL_ID,
+        group_id: int = DEFAULT_SUPERGROUP_ID,
+        *,
+        channel_title: str = DEFAULT_CHANNEL_TITLE,
+        group_title: str = DEFAULT_GROUP_TITLE,
+    ) -> None:
+        """Make ``group_id`` the channel's discussion group: ``getChat`` shows ``linked_chat_id``
+        both ways and ``automatic_forward`` defaults to that group."""
+        self._chats.setdefault(
+            int(channel_id), {"id": int(channel_id), "title": channel_title, "type": "channel"}
+        )
+        self._chats.setdefault(
+            int(group_id), {"id": int(group_id), "title": group_title, "type": "supergroup"}
+        )
+        self._links[int(channel_id)] = int(group_id)
+        self._links[int(group_id)] = int(channel_id)
+
     # ------------------------------------------------------------------ update injection
 
     def push_update(self, update: JSONDict) -> int:
@@ -829,6 +965,9 @@ class FakeBotAPI:
             return
         chat_id, message_id = int(chat["id"]), int(message["message_id"])
         self._chats[chat_id] = copy.deepcopy(chat)
+        sender = message.get("from")
+        if isinstance(sender, dict) and "id" in sender:
+            self._users[int(sender["id"])] = copy.deepcopy(sender)
         self._message_counters[chat_id] = max(self._message_counters.get(chat_id, 0), message_id)
         if overwrite or (chat_id, message_id) not in self._messages:
             self._messages[(chat_id, message_id)] = copy.deepcopy(message)
@@ -957,14 +1096,25 @@ class FakeBotAPI:
 
     def channel_post(
         self,
-        text: str,
+        text: str | None,
         chat_id: int = DEFAULT_CHANNEL_ID,
         title: str = DEFAULT_CHANNEL_TITLE,
         *,
         username: str | None = None,
         entities: list[JSONDict] | None = None,
+        caption: str | None = None,
+        caption_entities: list[JSONDict] | None = None,
+        document: JSONDict | None = None,
+        author_signature: str | None = None,
     ) -> JSONDict:
-        """``{"channel_post": ...}``: ``sender_chat`` is the channel and there is no ``from``."""
+        """``{"channel_post": ...}``: ``sender_chat`` is the channel and there is no ``from``.
+
+        A text post, or (``text=None``) a media post: ``document`` (from ``document()``) or,
+        without one, a photo, with an optional ``caption``. Lengths are not checked here, so a
+        post can carry a long article text.
+        """
+        if text is not None and (caption is not None or document is not None):
+            raise ValueError("a post has either text or media with a caption, not both")
         chat: JSONDict = {"id": chat_id, "title": title}
         if username is not None:
             chat["username"] = username
@@ -974,12 +1124,123 @@ class FakeBotAPI:
             "sender_chat": dict(chat),
             "chat": chat,
             "date": int(time.time()),
-            "text": text,
         }
-        found = detect_entities(text) if entities is None else entities
-        if found:
-            post["entities"] = found
+        if author_signature is not None:
+            post["author_signature"] = author_signature
+        if text is not None:
+            self._set_text(post, "text", text, entities)
+        elif document is not None:
+            post["document"] = copy.deepcopy(document)
+        else:
+            post["photo"] = self._photo_sizes()
+        if caption is not None:
+            self._set_text(post, "caption", caption, caption_entities)
         return {"channel_post": post}
+
+    def edited_channel_post(
+        self,
+        post: JSONDict,
+        text: str | None = None,
+        *,
+        caption: str | None = None,
+        entities: list[JSONDict] | None = None,
+        caption_entities: list[JSONDict] | None = None,
+    ) -> JSONDict:
+        """``{"edited_channel_post": ...}``: ``post`` (a channel_post update or message) with
+        new ``text`` (text posts) or ``caption`` (media posts), same message_id, ``edit_date``."""
+        edited = copy.deepcopy(_message_of(post))
+        if text is not None:
+            if "text" not in edited:
+                raise ValueError("a media post's caption is edited with caption=, not text=")
+            self._set_text(edited, "text", text, entities)
+        if caption is not None:
+            if "text" in edited:
+                raise ValueError("a text post has no caption; edit it with text=")
+            self._set_text(edited, "caption", caption, caption_entities)
+        edited["edit_date"] = max(int(time.time()), int(edited["date"]) + 1)
+        return {"edited_channel_post": edited}
+
+    def automatic_forward(self, post: JSONDict, group_id: int | None = None) -> JSONDict:
+        """``{"message": ...}``: the copy Telegram puts in the channel's discussion group.
+
+        ``post`` is a channel_post update (or message). ``group_id`` defaults to the group
+        linked with ``link_discussion``. The copy has its own message_id in the group, comes
+        from the "Telegram" service user with ``sender_chat`` = the channel, and carries
+        ``is_automatic_forward`` and a ``forward_origin`` of type "channel" pointing at the post
+        (plus the legacy ``forward_from_chat``/``forward_from_message_id``/``forward_date``
+        Telegram still sends).
+        """
+        original = _message_of(post)
+        channel = copy.deepcopy(original["chat"])
+        if group_id is None:
+            group_id = self._links.get(int(channel["id"]))
+            if group_id is None:
+                raise ValueError("no discussion group linked; call link_discussion() first")
+        known = self._chats.get(int(group_id), {})
+        group: JSONDict = {"id": int(group_id), "title": known.get("title", DEFAULT_GROUP_TITLE)}
+        if "username" in known:
+            group["username"] = known["username"]
+        group["type"] = "supergroup"
+        origin = _origin(original)
+        message: JSONDict = {
+            "message_id": self._next_message_id(int(group_id)),
+            "from": dict(_SERVICE_USER),
+            "sender_chat": channel,
+            "chat": group,
+            "date": int(time.time()),
+            "forward_origin": origin,
+            "is_automatic_forward": True,
+            "forward_from_chat": copy.deepcopy(channel),
+            "forward_from_message_id": original["message_id"],
+            "forward_date": origin["date"],
+        }
+        if "author_signature" in original:
+            message["forward_signature"] = original["author_signature"]
+        for key in ("text", "entities", *_MEDIA_KEYS, "caption", "caption_entities"):
+            if key in original:
+                message[key] = copy.deepcopy(original[key])
+        return {"message": message}
+
+    def thread_comment(
+        self,
+        group_id: int | None,
+        forward: JSONDict,
+        text: str,
+        user_id: int = DEFAULT_USER_ID,
+        *,
+        reply_to: JSONDict | None = None,
+        first_name: str = DEFAULT_FIRST_NAME,
+        username: str | None = DEFAULT_USERNAME,
+        entities: list[JSONDict] | None = None,
+    ) -> JSONDict:
+        """``{"message": ...}``: a user's comment under a channel post in the discussion group.
+
+        ``forward`` is the post's automatic forward (update or message). The comment replies to
+        it, or to ``reply_to`` (another comment of the same thread) for a comment deeper in the
+        thread; either way ``message_thread_id`` is the forward's message_id.
+        """
+        root = _message_of(forward)
+        target = root if reply_to is None else _message_of(reply_to)
+        if group_id is None:
+            group_id = int(root["chat"]["id"])
+        thread = _thread_root(target)
+        if not _same_chat(root["chat"]["id"], group_id) or thread != int(root["message_id"]):
+            raise ValueError("reply_to is not a message of this post's thread in this group")
+        user = self.user(user_id, first_name, username=username)
+        message = self._text_message(copy.deepcopy(target["chat"]), user, text, entities, target)
+        return {"message": message}
+
+    def as_anonymous_admin(self, update: JSONDict, author_signature: str | None = None) -> JSONDict:
+        """``{"message": ...}``: the same group message sent by an anonymous admin. ``from`` is
+        GroupAnonymousBot and ``sender_chat`` the group itself: the bot cannot tell who it was."""
+        message = copy.deepcopy(_message_of(update))
+        if message["chat"].get("type") not in ("group", "supergroup"):
+            raise ValueError("only group messages can come from an anonymous admin")
+        message["from"] = dict(_ANONYMOUS_ADMIN)
+        message["sender_chat"] = copy.deepcopy(message["chat"])
+        if author_signature is not None:
+            message["author_signature"] = author_signature
+        return {"message": message}
 
     def inline_query(
         self,
@@ -1068,17 +1329,9 @@ class FakeBotAPI:
         user = self.user(user_id, first_name)
         chat = self._chat_for_type(chat_type, chat_id, user, DEFAULT_GROUP_TITLE)
         message = self._base_message(chat, user, reply_to)
-        message["photo"] = [
-            self._photo_size("photo", 90, 67, 1_200),
-            self._photo_size("photo", 320, 240, 15_000),
-            self._photo_size("photo", 800, 600, 60_000),
-            self._photo_size("photo", 1280, 960, 120_000),
-        ]
+        message["photo"] = self._photo_sizes()
         if caption is not None:
-            message["caption"] = caption
-            found = detect_entities(caption) if caption_entities is None else caption_entities
-            if found:
-                message["caption_entities"] = found
+            self._set_text(message, "caption", caption, caption_entities)
         return {"message": message}
 
     def add_file(
@@ -1086,6 +1339,55 @@ class FakeBotAPI:
     ) -> JSONDict:
         """Make bytes downloadable via ``getFile`` + ``base_file_url``; returns the File dict."""
         return self._new_file(kind, content, "documents", file_path)
+
+    def document(
+        self,
+        content: bytes,
+        file_name: str = "article.txt",
+        mime_type: str = "text/plain",
+        *,
+        file_size: int | None = None,
+    ) -> JSONDict:
+        """A ``Document`` dict whose bytes ``getFile`` + the file URL serve.
+
+        ``file_size`` (default: the real length) is what Telegram reports, in the Document and
+        in getFile; getFile refuses files over 20 MB as Telegram does. Declaring a size other
+        than ``len(content)`` lets a test check that the bot refuses large files up front.
+        """
+        suffix = file_name.rsplit(".", 1)[1] if "." in file_name else ""
+        n = self._file_counter + 1
+        path = f"documents/file_{n}.{suffix}" if suffix else None
+        info = self._new_file("document", content, "documents", path, size=file_size)
+        return {"file_name": file_name, "mime_type": mime_type, **info}
+
+    def document_message(
+        self,
+        content: bytes,
+        caption: str | None = None,
+        chat_type: str = "private",
+        *,
+        chat_id: int | None = None,
+        user_id: int = DEFAULT_USER_ID,
+        first_name: str = DEFAULT_FIRST_NAME,
+        file_name: str = "article.txt",
+        mime_type: str = "text/plain",
+        file_size: int | None = None,
+        caption_entities: list[JSONDict] | None = None,
+        reply_to: JSONDict | None = None,
+        title: str = DEFAULT_GROUP_TITLE,
+    ) -> JSONDict:
+        """``{"message": ...}`` with a ``document`` (see ``document()``) and optional caption.
+
+        Caption entities are detected like Telegram does (``/add`` gets a ``bot_command``)
+        unless ``caption_entities`` is given.
+        """
+        user = self.user(user_id, first_name)
+        chat = self._chat_for_type(chat_type, chat_id, user, title)
+        message = self._base_message(chat, user, reply_to)
+        message["document"] = self.document(content, file_name, mime_type, file_size=file_size)
+        if caption is not None:
+            self._set_text(message, "caption", caption, caption_entities)
+        return {"message": message}
 
     # builder internals
 
@@ -1145,15 +1447,14 @@ class FakeBotAPI:
         return self._group_chat(chat_type, chat_id, title)
 
     def _base_message(self, chat: JSONDict, user: JSONDict, reply_to: JSONDict | None) -> JSONDict:
-        message: JSONDict = {
-            "message_id": self._next_message_id(int(chat["id"])),
-            "from": user,
-            "chat": chat,
-            "date": int(time.time()),
-        }
+        if reply_to is not None and not _same_chat(reply_to["chat"]["id"], chat["id"]):
+            raise ValueError("reply_to message belongs to another chat")
+        message: JSONDict = {"message_id": self._next_message_id(int(chat["id"]))}
+        thread = _thread_id(chat, reply_to)
+        if thread is not None:
+            message["message_thread_id"] = thread
+        message.update({"from": user, "chat": chat, "date": int(time.time())})
         if reply_to is not None:
-            if not _same_chat(reply_to["chat"]["id"], chat["id"]):
-                raise ValueError("reply_to message belongs to another chat")
             message["reply_to_message"] = _strip_reply(reply_to)
         return message
 
@@ -1172,6 +1473,25 @@ class FakeBotAPI:
             message["entities"] = found
         return message
 
+    @staticmethod
+    def _set_text(message: JSONDict, key: str, text: str, entities: list[JSONDict] | None) -> None:
+        """Set ``text``/``caption`` and its entities (auto-detected unless given)."""
+        message[key] = text
+        entity_key = "entities" if key == "text" else "caption_entities"
+        found = detect_entities(text) if entities is None else entities
+        if found:
+            message[entity_key] = found
+        else:
+            message.pop(entity_key, None)
+
+    def _photo_sizes(self) -> list[JSONDict]:
+        return [
+            self._photo_size("photo", 90, 67, 1_200),
+            self._photo_size("photo", 320, 240, 15_000),
+            self._photo_size("photo", 800, 600, 60_000),
+            self._photo_size("photo", 1280, 960, 120_000),
+        ]
+
     def _next_message_id(self, chat_id: int) -> int:
         value = self._message_counters.get(chat_id, 0) + 1
         self._message_counters[chat_id] = value
@@ -1182,7 +1502,13 @@ class FakeBotAPI:
         return str(4_718_212_345_678_000_000 + self._query_counter)
 
     def _new_file(
-        self, kind: str, content: bytes, folder: str, file_path: str | None = None
+        self,
+        kind: str,
+        content: bytes,
+        folder: str,
+        file_path: str | None = None,
+        *,
+        size: int | None = None,
     ) -> JSONDict:
         self._file_counter += 1
         n = self._file_counter
@@ -1190,7 +1516,7 @@ class FakeBotAPI:
         info: JSONDict = {
             "file_id": "AgACAgQAAxkB" + base64.urlsafe_b64encode(raw).decode().rstrip("="),
             "file_unique_id": f"AQAD{n:06d}",
-            "file_size": len(content),
+            "file_size": len(content) if size is None else size,
             "file_path": file_path or f"{folder}/file_{n}",
         }
         entry = _FileEntry(info, content)
@@ -1575,14 +1901,20 @@ class FakeBotAPI:
         text, entities = self._render_text(params)
         markup = self._check_markup(params.get("reply_markup"))
         reply = self._reply_target(chat_id, params)
+        external = reply is not None and not _same_chat(reply["chat"]["id"], chat_id)
+        thread = self._sent_thread(chat, None if external else reply, params)
         message: JSONDict = {"message_id": self._next_message_id(chat_id)}
+        if thread is not None:
+            message["message_thread_id"] = thread
         if chat["type"] == "channel":
             message["sender_chat"] = dict(chat)
         else:
             message["from"] = self.bot_user(token)
         message["chat"] = chat
         message["date"] = int(time.time())
-        if reply is not None:
+        if reply is not None and external:
+            message["external_reply"] = self._external_reply(reply)
+        elif reply is not None:
             message["reply_to_message"] = reply
         message["text"] = text
         if entities:
@@ -1590,7 +1922,34 @@ class FakeBotAPI:
         if markup is not None and "inline_keyboard" in markup:
             message["reply_markup"] = markup  # reply keyboards are not echoed by Telegram
         self._messages[(chat_id, message["message_id"])] = copy.deepcopy(message)
+        self._outgoing.add((chat_id, message["message_id"]))
         return message
+
+    def _sent_thread(self, chat: JSONDict, reply: JSONDict | None, params: JSONDict) -> int | None:
+        """Thread of a bot message in a supergroup: the replied-to chain's root, or an explicit
+        ``message_thread_id``, which must be a message of that chat."""
+        explicit = params.get("message_thread_id")
+        if explicit is None or chat.get("type") != "supergroup":
+            return _thread_id(chat, reply)
+        root = self._messages.get((int(chat["id"]), int(explicit)))
+        if root is None and self.strict:
+            raise ApiError(400, "Bad Request: message thread not found")
+        if root is not None:
+            return _thread_root(root)
+        return int(explicit)
+
+    @staticmethod
+    def _external_reply(target: JSONDict) -> JSONDict:
+        """``ExternalReplyInfo`` for a reply to a message in another chat (Bot API 7.0): the
+        reply carries this instead of ``reply_to_message``."""
+        info: JSONDict = {"origin": _origin(target)}
+        if target["chat"].get("type") in ("channel", "supergroup"):
+            info["chat"] = copy.deepcopy(target["chat"])
+            info["message_id"] = target["message_id"]
+        for key in _MEDIA_KEYS:
+            if key in target:
+                info[key] = copy.deepcopy(target[key])
+        return info
 
     def _editable(self, params: JSONDict, token: str) -> JSONDict | None:
         """The stored bot message an edit targets; None for inline messages."""
@@ -1668,8 +2027,24 @@ class FakeBotAPI:
         key = (int(chat["id"]), int(params.get("message_id") or 0))
         if key not in self._messages:
             raise ApiError(400, "Bad Request: message to delete not found")
+        if self.strict and not self._may_delete(chat, key, token):
+            raise ApiError(400, "Bad Request: message can't be deleted")
         del self._messages[key]
+        self._outgoing.discard(key)
         return True
+
+    def _may_delete(self, chat: JSONDict, key: tuple[int, int], token: str) -> bool:
+        """Telegram's rule: a bot deletes its own messages and, in private chats, incoming
+        ones; elsewhere other people's messages need it to be an admin (with
+        ``can_delete_messages`` outside basic groups). Configure that with ``set_admins``."""
+        if key in self._outgoing or chat["type"] == "private":
+            return True
+        member = self._member(chat, self.bot_user(token)["id"], token)
+        if member["status"] == "creator":
+            return True
+        if member["status"] != "administrator":
+            return False
+        return chat["type"] == "group" or bool(member.get("can_delete_messages"))
 
     def _check_query(self, known: set[str], query_id: Any) -> None:
         if self.strict and str(query_id) not in known:
@@ -1748,6 +2123,8 @@ class FakeBotAPI:
     async def _get_chat(self, params: JSONDict, token: str) -> Any:
         chat = self._chat_for(params.get("chat_id"))
         chat.pop("all_members_are_administrators", None)
+        if int(chat["id"]) in self._links:  # set by link_discussion
+            chat["linked_chat_id"] = self._links[int(chat["id"])]
         chat.update(
             {
                 "accent_color_id": 0,
@@ -1767,4 +2144,52 @@ class FakeBotAPI:
         entry = self._files.get(str(params.get("file_id")))
         if entry is None:
             raise ApiError(400, "Bad Request: invalid file_id")
+        if int(entry.info.get("file_size") or 0) > _MAX_DOWNLOAD_BYTES:
+            raise ApiError(400, "Bad Request: file is too big")
         return dict(entry.info)
+
+    def _user_by_id(self, user_id: int, token: str) -> JSONDict:
+        """A user as last seen in a pushed update (the bot itself as getMe shows it)."""
+        if user_id in self._users:
+            return copy.deepcopy(self._users[user_id])
+        if user_id == self.bot_user(token)["id"]:
+            return self.bot_user(token)
+        return {"id": user_id, "is_bot": False, "first_name": f"User {user_id}"}
+
+    def _member(self, chat: JSONDict, user_id: int, token: str) -> JSONDict:
+        """The ``ChatMember`` dict for ``user_id`` from ``set_admins``; "member" otherwise."""
+        user = self._user_by_id(int(user_id), token)
+        config = self._admins.get(int(chat["id"]))
+        if config is None or chat["type"] == "private":
+            return {"user": user, "status": "member"}
+        anonymous = int(user_id) in config.anonymous
+        if config.owner is not None and int(user_id) == config.owner:
+            return {"user": user, "status": "creator", "is_anonymous": anonymous}
+        if int(user_id) not in config.admins:
+            return {"user": user, "status": "member"}
+        member: JSONDict = {"user": user, "status": "administrator"}
+        member.update(_ADMIN_RIGHTS)
+        member["is_anonymous"] = anonymous
+        member.update(_CHANNEL_RIGHTS if chat["type"] == "channel" else _GROUP_RIGHTS)
+        member.update(config.rights)
+        return member
+
+    async def _get_chat_administrators(self, params: JSONDict, token: str) -> Any:
+        # Telegram answers this error for private chats. For a group or channel it lists the
+        # non-bot admins; a chat nobody configured with set_admins here has none (an empty
+        # list: nobody may use admin-only commands), as when its owner deleted the account.
+        chat = self._chat_for(params.get("chat_id"))
+        if chat["type"] == "private":
+            raise ApiError(400, "Bad Request: there are no administrators in the private chat")
+        config = self._admins.get(int(chat["id"]))
+        if config is None:
+            return []
+        ids = ([] if config.owner is None else [config.owner]) + list(config.admins)
+        members = [self._member(chat, user_id, token) for user_id in ids]
+        return [m for m in members if not m["user"].get("is_bot")]
+
+    async def _get_chat_member(self, params: JSONDict, token: str) -> Any:
+        chat = self._chat_for(params.get("chat_id"))
+        if params.get("user_id") is None:
+            raise ApiError(400, "Bad Request: user_id is empty")
+        return self._member(chat, int(params["user_id"]), token)

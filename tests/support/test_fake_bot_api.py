@@ -16,15 +16,20 @@ import pytest
 from telegram import (
     Bot,
     BotCommand,
+    ChatFullInfo,
+    ChatMemberAdministrator,
+    ChatMemberMember,
+    ChatMemberOwner,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     InlineQueryResultArticle,
     InputTextMessageContent,
     MessageEntity,
+    MessageOriginChannel,
     ReplyParameters,
     Update,
 )
-from telegram.constants import ParseMode
+from telegram.constants import ChatID, ParseMode
 from telegram.error import (
     BadRequest,
     EndPointNotFound,
@@ -39,6 +44,8 @@ from telegram.ext import ApplicationBuilder, CommandHandler, ContextTypes
 from telegram.request import HTTPXRequest
 
 from support.fake_bot_api import (
+    DEFAULT_CHANNEL_ID,
+    DEFAULT_SUPERGROUP_ID,
     DEFAULT_USER_ID,
     FAKE_TOKEN,
     FakeBotAPI,
@@ -434,3 +441,209 @@ async def test_raw_http_variants(fake_api: FakeBotAPI):
     assert call.method == "sendMessage"
     assert call.params == {"chat_id": CHAT, "text": "123", "reply_markup": {"inline_keyboard": []}}
     assert fake_api.calls("getMe")[0].http_method == "GET"
+
+
+# --------------------------------------------------------------------------- live articles
+
+
+async def test_chat_administrators_and_member_status(fake_api: FakeBotAPI, fake_bot: Bot):
+    group = -1001112223334
+    fake_api.push_update(fake_api.group_text("مرحبا", group, user_id=4242, first_name="سارة"))
+    fake_api.set_admins(group, owner=4242, admins=[777, fake_bot.id], anonymous=[777])
+    admins = await fake_bot.get_chat_administrators(group)
+    owner, admin = admins  # bots are left out, as on Telegram
+    assert isinstance(owner, ChatMemberOwner) and owner.user.first_name == "سارة"
+    assert owner.is_anonymous is False
+    assert isinstance(admin, ChatMemberAdministrator) and admin.user.id == 777
+    assert admin.is_anonymous is True and admin.can_delete_messages is True
+    assert admin.can_pin_messages is True and admin.can_post_messages is None
+    assert admin.api_kwargs == {}  # every field is one PTB knows
+    assert len(fake_api.calls("getChatAdministrators")) == 1
+
+    assert isinstance(await fake_bot.get_chat_member(group, 4242), ChatMemberOwner)
+    assert isinstance(await fake_bot.get_chat_member(group, 777), ChatMemberAdministrator)
+    assert isinstance(await fake_bot.get_chat_member(group, fake_bot.id), ChatMemberAdministrator)
+    plain = await fake_bot.get_chat_member(group, 31337)
+    assert isinstance(plain, ChatMemberMember) and plain.user.id == 31337
+
+    assert await fake_bot.get_chat_administrators(-1005556667778) == ()  # nobody configured
+    with pytest.raises(BadRequest, match=r"(?i)no administrators in the private chat"):
+        await fake_bot.get_chat_administrators(CHAT)
+
+    fake_api.set_admins(DEFAULT_CHANNEL_ID, owner=4242, rights={"can_post_messages": False})
+    fake_api.push_update(fake_api.channel_post("خبر"))
+    fake_api.set_admins(DEFAULT_CHANNEL_ID, admins=[777], rights={"can_post_messages": False})
+    (channel_admin,) = await fake_bot.get_chat_administrators(DEFAULT_CHANNEL_ID)
+    assert isinstance(channel_admin, ChatMemberAdministrator)
+    assert channel_admin.can_post_messages is False and channel_admin.can_edit_messages is True
+
+
+async def test_anonymous_admin_message(fake_api: FakeBotAPI, fake_bot: Bot):
+    fake_api.push_update(fake_api.as_anonymous_admin(fake_api.command("/add", "supergroup")))
+    (update,) = await fake_bot.get_updates(timeout=0)
+    message = update.message
+    assert message.sender_chat is not None and message.sender_chat.id == message.chat.id
+    assert message.from_user is not None and message.from_user.id == ChatID.ANONYMOUS_ADMIN
+    assert message.text == "/add" and message.entities[0].type == MessageEntity.BOT_COMMAND
+
+
+async def test_linked_discussion_group_in_get_chat(fake_api: FakeBotAPI, fake_bot: Bot):
+    fake_api.link_discussion(DEFAULT_CHANNEL_ID, DEFAULT_SUPERGROUP_ID)
+    channel = await fake_bot.get_chat(DEFAULT_CHANNEL_ID)
+    group = await fake_bot.get_chat(DEFAULT_SUPERGROUP_ID)
+    assert isinstance(channel, ChatFullInfo) and channel.type == "channel"
+    assert channel.linked_chat_id == DEFAULT_SUPERGROUP_ID
+    assert group.type == "supergroup" and group.linked_chat_id == DEFAULT_CHANNEL_ID
+    assert (await fake_bot.get_chat(CHAT)).linked_chat_id is None
+
+
+async def test_document_message_is_downloadable(fake_api: FakeBotAPI, fake_bot: Bot):
+    content = "عنوان المقال\nنص المقال الكامل.".encode()
+    fake_api.push_updates(
+        fake_api.document_message(content, "/add", file_name="مقال.txt"),
+        fake_api.document_message(b"%PDF", "/add", "supergroup", mime_type="application/pdf"),
+    )
+    private, group = await fake_bot.get_updates(timeout=0)
+    document = private.message.document
+    assert document.file_name == "مقال.txt" and document.mime_type == "text/plain"
+    assert document.file_size == len(content)
+    (entity,) = private.message.caption_entities
+    assert entity.type == MessageEntity.BOT_COMMAND
+    assert private.message.parse_caption_entity(entity) == "/add"
+    file = await fake_bot.get_file(document.file_id)
+    assert file.file_size == len(content) and file.file_path.endswith(".txt")
+    assert bytes(await file.download_as_bytearray()) == content
+    assert group.message.chat.type == "supergroup"
+    assert group.message.document.mime_type == "application/pdf"
+    with pytest.raises(BadRequest, match=r"(?i)invalid file_id"):
+        await fake_bot.get_file("no-such-file")
+
+
+async def test_declared_file_size_and_twenty_megabyte_limit(fake_api: FakeBotAPI, fake_bot: Bot):
+    huge = 20 * 1024 * 1024 + 1
+    fake_api.push_update(fake_api.document_message(b"small", "/add", file_size=huge))
+    (update,) = await fake_bot.get_updates(timeout=0)
+    assert update.message.document.file_size == huge  # what a bot checks before downloading
+    with pytest.raises(BadRequest, match=r"(?i)file is too big"):
+        await fake_bot.get_file(update.message.document.file_id)
+    limit = fake_api.document(b"ok", file_size=20 * 1024 * 1024)
+    assert bytes(await (await fake_bot.get_file(limit["file_id"])).download_as_bytearray()) == (
+        b"ok"
+    )
+
+
+async def test_channel_posts_long_caption_and_edited(fake_api: FakeBotAPI, fake_bot: Bot):
+    long_text = "فقرة من مقال طويل عن الاقتصاد. " * 130
+    text_post = fake_api.channel_post(long_text)
+    photo_post = fake_api.channel_post(None, caption="صورة مع تعليق #خبر")
+    doc = fake_api.document(b"article body", "article.txt")
+    doc_post = fake_api.channel_post(None, caption="/add", document=doc, author_signature="ليلى")
+    edited = fake_api.edited_channel_post(text_post, "نص معدل")
+    edited_caption = fake_api.edited_channel_post(photo_post, caption="تعليق معدل")
+    fake_api.push_updates(text_post, photo_post, doc_post, edited, edited_caption)
+    updates = await fake_bot.get_updates(timeout=0)
+    first, photo, document, edit, caption_edit = updates
+
+    assert first.channel_post.text == long_text and len(long_text) > 4000
+    assert photo.channel_post.text is None and photo.channel_post.photo
+    assert photo.channel_post.caption == "صورة مع تعليق #خبر"
+    assert photo.channel_post.caption_entities[0].type == MessageEntity.HASHTAG
+    assert document.channel_post.document.file_name == "article.txt"
+    assert document.channel_post.author_signature == "ليلى"
+    assert document.channel_post.caption_entities[0].type == MessageEntity.BOT_COMMAND
+
+    post = edit.edited_channel_post
+    assert edit.channel_post is None and post.message_id == first.channel_post.message_id
+    assert post.text == "نص معدل" and post.edit_date is not None
+    assert post.edit_date >= first.channel_post.date
+    assert caption_edit.edited_channel_post.caption == "تعليق معدل"
+    assert caption_edit.edited_channel_post.message_id == photo.channel_post.message_id
+    assert fake_api.message(DEFAULT_CHANNEL_ID, post.message_id)["text"] == "نص معدل"
+    with pytest.raises(ValueError):
+        fake_api.edited_channel_post(photo_post, "نص")
+
+    forward = fake_api.automatic_forward(doc_post, DEFAULT_SUPERGROUP_ID)
+    fake_api.push_update(forward)
+    (copied,) = await fake_bot.get_updates(offset=caption_edit.update_id + 1, timeout=0)
+    assert copied.message.document.file_id == doc["file_id"]
+    assert copied.message.caption == "/add" and copied.message.is_automatic_forward
+    assert copied.message.forward_origin.author_signature == "ليلى"
+
+
+async def test_discussion_group_forward_and_comments(fake_api: FakeBotAPI, fake_bot: Bot):
+    group = DEFAULT_SUPERGROUP_ID
+    fake_api.link_discussion(DEFAULT_CHANNEL_ID, group)
+    earlier = fake_api.group_text("رسالة سابقة", group)  # group ids now differ from the post's
+    fake_api.push_update(earlier)
+    post = fake_api.channel_post("خبر اليوم: ارتفاع أسعار النفط")
+    forward = fake_api.automatic_forward(post)  # the linked group by default
+    comment = fake_api.thread_comment(group, forward, "هل المصدر موثوق؟", user_id=4242)
+    deeper = fake_api.thread_comment(group, forward, "نعم", reply_to=comment)
+    fake_api.push_updates(post, forward, comment, deeper)
+    _earlier, p, f, c, d = await fake_bot.get_updates(timeout=0)
+
+    message = f.message
+    assert message.is_automatic_forward is True and message.chat.id == group
+    assert message.sender_chat.id == DEFAULT_CHANNEL_ID
+    assert message.from_user.id == ChatID.SERVICE_CHAT
+    assert isinstance(message.forward_origin, MessageOriginChannel)
+    assert message.forward_origin.chat.id == DEFAULT_CHANNEL_ID
+    assert message.forward_origin.message_id == p.channel_post.message_id
+    assert message.message_id != p.channel_post.message_id
+    assert message.text == p.channel_post.text
+
+    assert c.message.reply_to_message.message_id == message.message_id
+    assert c.message.reply_to_message.is_automatic_forward is True
+    assert c.message.message_thread_id == message.message_id
+    assert not c.message.is_topic_message and c.message.from_user.id == 4242
+    assert d.message.reply_to_message.message_id == c.message.message_id
+    assert d.message.message_thread_id == message.message_id
+
+    # The bot answers a comment in the group: its reply lands in the same thread.
+    answer = await c.message.reply_text("المصدر: وكالة الأنباء")
+    assert answer.chat.id == group and answer.message_thread_id == message.message_id
+    assert answer.reply_to_message.message_id == c.message.message_id
+    under_post = await fake_bot.send_message(
+        group, "ملخص", reply_parameters=ReplyParameters(message.message_id)
+    )
+    assert under_post.message_thread_id == message.message_id
+    in_thread = await fake_bot.send_message(group, "تعليق", message_thread_id=message.message_id)
+    assert in_thread.message_thread_id == message.message_id
+    with pytest.raises(BadRequest, match=r"(?i)thread not found"):
+        await fake_bot.send_message(group, "x", message_thread_id=99999)
+    with pytest.raises(ValueError):
+        fake_api.thread_comment(group, forward, "x", reply_to=earlier)  # not in the thread
+
+    # A reply to the channel post itself from the group is an external reply.
+    external = await fake_bot.send_message(
+        group,
+        "رد على المنشور",
+        reply_parameters=ReplyParameters(p.channel_post.message_id, chat_id=DEFAULT_CHANNEL_ID),
+    )
+    assert external.reply_to_message is None and external.external_reply is not None
+    assert isinstance(external.external_reply.origin, MessageOriginChannel)
+    assert external.external_reply.message_id == p.channel_post.message_id
+    assert external.external_reply.chat.id == DEFAULT_CHANNEL_ID
+    with pytest.raises(ValueError, match=r"link_discussion"):
+        fake_api.automatic_forward(fake_api.channel_post("x", chat_id=-1004445556667))
+
+
+async def test_delete_message_needs_rights_like_telegram(fake_api: FakeBotAPI, fake_bot: Bot):
+    group = -1001112223334
+    own = await fake_bot.send_message(group, "رسالة البوت")
+    assert await own.delete() is True
+    update = fake_api.group_text("/add نص", group)
+    fake_api.push_update(update)
+    member_message = update["message"]["message_id"]
+    with pytest.raises(BadRequest, match=r"(?i)can.t be deleted"):
+        await fake_bot.delete_message(group, member_message)
+    fake_api.set_admins(group, admins=[fake_bot.id], rights={"can_delete_messages": False})
+    with pytest.raises(BadRequest, match=r"(?i)can.t be deleted"):
+        await fake_bot.delete_message(group, member_message)
+    fake_api.set_admins(group, admins=[fake_bot.id])
+    assert await fake_bot.delete_message(group, member_message) is True
+    with pytest.raises(BadRequest, match=r"not found"):
+        await fake_bot.delete_message(group, member_message)
+    private = fake_api.private_text("مرحبا")
+    fake_api.push_update(private)
+    assert await fake_bot.delete_message(CHAT, private["message"]["message_id"]) is True
