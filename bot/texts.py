@@ -78,9 +78,7 @@ RUN_BAD_TOKEN = (
 )
 
 # Channels: posts that become articles, and their comments.
-AUTOADD_ON = (
-    "صارت منشورات هذه القناة التي تبلغ {min_chars} حرفًا فأكثر تُضاف إلى مقالاتها تلقائيًا."
-)
+AUTOADD_ON = "صارت منشورات هذه القناة التي تبلغ {min_chars} حرفًا فأكثر تُضاف إلى مقالاتها تلقائيًا."
 AUTOADD_OFF = "توقفت الإضافة التلقائية لمنشورات هذه القناة."
 AUTOADD_ALWAYS = "تُضاف منشورات هذه القناة تلقائيًا دائمًا (AUTO_ADD_CHANNELS)."
 AUTOADD_USAGE = (

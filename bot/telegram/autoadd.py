@@ -18,11 +18,15 @@ from bot import texts
 from bot.commands import command_name
 from bot.telegram import state
 from bot.telegram.html import plain_html, render_summary
-from bot.telegram.threads import CHANNEL_POST, comment
+from bot.telegram.replies import send_parts
+from bot.telegram.threads import CHANNEL_POST, forwards, linked_groups
 from index import ArticleRejected
 
 log = logging.getLogger(__name__)
 
+# Seconds an auto-added post waits for its copy to reach the discussion group; Telegram
+# sends it within a second, so this is only reached when the bot is not in the group.
+FORWARD_WAIT = 60.0
 # A comment is a glance at the post: its title and at most this many sentences.
 COMMENT_SENTENCES = 3
 
@@ -63,9 +67,11 @@ async def add_post(post: Message, context: state.AnyContext, *, edited: bool) ->
     """Add (or, when edited, re-index) one channel post if the channel auto-adds it."""
     text = post_text(post)
     if command_name(text) is not None:
-        return  # the channel's commands have handlers of their own
+        log.info("channel post ignored: a command")  # the known ones have handlers
+        return
     enabled = await autoadd_enabled(context, post.chat_id)
     if not enabled and not (edited and await already_added(context, post)):
+        log.info("channel post not added: auto-add is off")
         return
     settings = state.settings(context)
     if len(text.strip()) < settings.min_article_chars:
@@ -110,3 +116,22 @@ async def post_summary(context: state.AnyContext, post: Message, number: int) ->
     hint = plain_html(texts.COMMENT_HINT)
     sent = await comment(context, post, render_summary(summary), thread_note=hint)
     log.info("channel post summary parts=%d", len(sent))
+
+
+async def comment(
+    context: state.AnyContext, post: Message, text: str, *, thread_note: str | None = None
+) -> list[Message]:
+    """Post ``text`` (HTML) under a channel post: in its discussion thread, else in the channel.
+
+    ``thread_note`` is added only in the thread, where readers can reply to the bot.
+    """
+    bot = context.bot
+    group = await linked_groups(context).group_of(bot, post.chat_id)
+    if group is not None:
+        forward = await forwards(context).wait(post.chat_id, post.message_id, FORWARD_WAIT)
+        if forward is not None:
+            if thread_note:
+                text = f"{text}\n\n{thread_note}"
+            return await send_parts(bot, forward.group_id, text, reply_to=forward.message_id)
+        log.warning("a post's automatic forward never reached its group; replying in the channel")
+    return await send_parts(bot, post.chat_id, text, reply_to=post.message_id)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import time
 import unicodedata
 
@@ -41,15 +42,20 @@ ARTICLE_POST = filters.UpdateType.CHANNEL_POSTS & (filters.TEXT | filters.CAPTIO
 _SWITCH = {"on": True, "off": False}
 
 
-def _command_post(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Message | None:
-    """The post when its command is for this bot (not ``/summary@another_bot``)."""
+async def _command_post(
+    update: Update, context: ContextTypes.DEFAULT_TYPE
+) -> tuple[Message, re.Match[str]] | None:
+    """The post and its command when it is for this bot (not ``/summary@another_bot``)."""
     post = update.channel_post
     if post is None or not context.matches:
         return None
-    addressed = context.matches[0].group("bot")
+    match = context.matches[0]
+    addressed = match.group("bot")
     if addressed and addressed.lower() != (context.bot.username or "").lower():
         return None
-    return post
+    if not await command_allowed(post, context):
+        return None
+    return post, match
 
 
 def article_number(argument: str | None) -> int | None:
@@ -66,11 +72,12 @@ async def _say(post: Message, text: str) -> None:
 
 async def on_summary_post(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """The channel's newest article (or ``#K``); the seed articles while it has none."""
-    post = _command_post(update, context)
-    if post is None or not await command_allowed(post, context):
+    command = await _command_post(update, context)
+    if command is None:
         return
+    post, match = command
     started = time.perf_counter()
-    argument = context.matches[0].group("n")
+    argument = match.group("n")
     picked = article_number(argument) if (argument or "").startswith("#") else None
     n = summary_sentences(None if picked else argument)
     text = await _article_summary(context, post.chat_id, picked, n)
@@ -97,17 +104,18 @@ async def _article_summary(
 
 
 async def on_autoadd_post(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    post = _command_post(update, context)
-    if post is None or not await command_allowed(post, context):
+    command = await _command_post(update, context)
+    if command is None:
         return
-    switch = _SWITCH.get((context.matches[0].group("switch") or "").lower())
+    post, match = command
+    switch = _SWITCH.get((match.group("switch") or "").lower())
     always = post.chat_id in state.settings(context).auto_add_channels
     if switch is None:
         on = await autoadd_enabled(context, post.chat_id)
         await _say(post, texts.AUTOADD_USAGE.format(state=texts.AUTOADD_STATE[on]))
         return
     if not await set_autoadd(context, post.chat_id, switch):
-        await _say(post, texts.POST_NOT_ADDED)
+        await _say(post, texts.ERROR)
         return
     log.info("autoadd chat=channel on=%s", switch)
     if always:
@@ -122,10 +130,11 @@ async def on_autoadd_post(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
 
 async def on_remove_post(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """``/remove K``, or ``/remove`` replying to the post whose article should go."""
-    post = _command_post(update, context)
-    if post is None or not await command_allowed(post, context):
+    command = await _command_post(update, context)
+    if command is None:
         return
-    argument = context.matches[0].group("k")
+    post, match = command
+    argument = match.group("k")
     number = article_number(argument)
     if number is None and argument is None and post.reply_to_message is not None:
         number = await _number_of_post(context, post.chat_id, post.reply_to_message.message_id)

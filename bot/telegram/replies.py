@@ -24,6 +24,8 @@ from bot.telegram.html import plain_html, render_answer, render_summaries
 from bot.telegram.outbox import QueuedForDelivery
 from bot.telegram.ratelimit import Verdict
 from bot.telegram.split import split_html
+from bot.telegram.threads import thread_scope
+from index import GLOBAL, Scope
 
 log = logging.getLogger(__name__)
 
@@ -134,7 +136,7 @@ async def answer_question(
         log.info("question chat=%s status=rate_limited", message.chat.type)
         return
     answerer = state.answerer(context)
-    pending = asyncio.ensure_future(answerer.ask(question))
+    pending = asyncio.ensure_future(answerer.ask(question, await question_scope(message, context)))
     done, _ = await asyncio.wait({pending}, timeout=TYPING_AFTER_SECONDS)
     if not done:
         with contextlib.suppress(TelegramError):
@@ -149,6 +151,11 @@ async def answer_question(
         len(sent),
         (time.perf_counter() - started) * 1000,
     )
+
+
+async def question_scope(message: Message, context: ContextTypes.DEFAULT_TYPE) -> Scope:
+    """The articles a question is ranked over: under a channel post, that post's article."""
+    return await thread_scope(message, context) or GLOBAL
 
 
 async def summary_text(context: ContextTypes.DEFAULT_TYPE, n: int | None = None) -> str:

@@ -1,4 +1,4 @@
-"""Discussion groups: which channel post a comment thread is about, and where comments go.
+"""Discussion groups: which channel post a comment thread is about.
 
 Telegram copies each post of a channel into the channel's linked discussion group (an
 "automatic forward"); the replies to that copy are the post's comments, and they carry its
@@ -21,16 +21,12 @@ from telegram.error import TelegramError
 from telegram.ext import BaseHandler, ContextTypes, MessageHandler, filters
 
 from bot.telegram import state
-from bot.telegram.replies import send_parts
 from index import Scope
 
 log = logging.getLogger(__name__)
 
 # The source kind of articles made from channel posts (their source ref: the post's id).
 CHANNEL_POST = "channel_post"
-# Seconds an auto-added post waits for its copy to reach the discussion group; Telegram
-# sends it within a second, so this is only reached when the bot is not in the group.
-FORWARD_WAIT = 60.0
 # Seconds a channel's linked group (from getChat) is trusted before asking again: an admin
 # may link or unlink a group at any time.
 LINK_TTL = 300.0
@@ -127,25 +123,6 @@ def forwarded_post(message: Message | None) -> tuple[int, int] | None:
     if not isinstance(origin, MessageOriginChannel):
         return None
     return origin.chat.id, origin.message_id
-
-
-async def comment(
-    context: state.AnyContext, post: Message, text: str, *, thread_note: str | None = None
-) -> list[Message]:
-    """Post ``text`` (HTML) under a channel post: in its discussion thread, else in the channel.
-
-    ``thread_note`` is added only in the thread, where readers can reply to the bot.
-    """
-    bot = context.bot
-    group = await linked_groups(context).group_of(bot, post.chat_id)
-    if group is not None:
-        forward = await forwards(context).wait(post.chat_id, post.message_id, FORWARD_WAIT)
-        if forward is not None:
-            if thread_note:
-                text = f"{text}\n\n{thread_note}"
-            return await send_parts(bot, forward.group_id, text, reply_to=forward.message_id)
-        log.warning("a post's automatic forward never reached its group; replying in the channel")
-    return await send_parts(bot, post.chat_id, text, reply_to=post.message_id)
 
 
 async def thread_scope(message: Message, context: state.AnyContext) -> Scope | None:
