@@ -271,3 +271,59 @@ async def test_a_channels_article_is_never_in_another_groups_answers(
         answers = [visible(a) for u in asked for a in await replies(fake_api, u)]
     for answer in answers:
         assert COST not in answer and DESALINATION_TITLE not in answer
+
+
+async def test_a_posts_copy_in_the_discussion_group_is_never_a_command_or_a_question(
+    fake_api: FakeBotAPI, live_service: AnsweringService
+):
+    fake_api.link_discussion(CHANNEL, GROUP)
+    async with running_bot(fake_api, live_service):
+        for text in (f"@ArticleQABot {COST_QUESTION}", "/summary"):
+            post = fake_api.channel_post(text)
+            fake_api.push_update(post)
+            fake_api.push_update(fake_api.automatic_forward(post))
+        await fake_api.wait_for("sendMessage")  # the channel's /summary
+        await fake_api.wait_for("getUpdates", count=len(fake_api.calls("getUpdates")) + 1)
+    assert fake_api.sent_messages(GROUP) == []
+    assert len(fake_api.sent_messages(CHANNEL)) == 1
+
+
+async def test_the_comment_waits_for_a_copy_that_comes_after_the_add(
+    fake_api: FakeBotAPI, live_service: AnsweringService
+):
+    fake_api.link_discussion(CHANNEL, GROUP)
+    async with running_bot(fake_api, live_service, auto_add_channels=[CHANNEL]):
+        post = fake_api.channel_post(FOOTBALL)
+        fake_api.push_update(post)
+        await eventually(lambda: bool(channel_articles(live_service)))
+        await asyncio.sleep(0.2)  # the summary is ready and waiting for the copy
+        forward = fake_api.automatic_forward(post)
+        (comment,) = await replies(fake_api, forward)
+    assert comment["reply_parameters"]["message_id"] == forward["message"]["message_id"]
+    assert visible(comment).startswith(texts.SUMMARY_HEADING.format(title=FOOTBALL_TITLE))
+
+
+async def test_without_the_copy_the_comment_goes_to_the_channel(
+    fake_api: FakeBotAPI, live_service: AnsweringService, monkeypatch: pytest.MonkeyPatch
+):
+    from bot.telegram import autoadd
+
+    monkeypatch.setattr(autoadd, "FORWARD_WAIT", 0.5)  # the bot is not in the linked group
+    fake_api.link_discussion(CHANNEL, GROUP)
+    async with running_bot(fake_api, live_service, auto_add_channels=[CHANNEL]):
+        post = fake_api.channel_post(FOOTBALL)
+        (comment,) = await replies(fake_api, post, timeout=WAIT * 3)
+    assert comment["reply_parameters"]["message_id"] == post_id(post)
+    assert visible(comment).startswith(texts.SUMMARY_HEADING.format(title=FOOTBALL_TITLE))
+
+
+async def test_a_post_that_cannot_be_an_article_gets_a_one_line_reason(
+    fake_api: FakeBotAPI, live_service: AnsweringService
+):
+    one_line = " ".join(FOOTBALL.split("\n"))  # no title line
+    async with running_bot(fake_api, live_service, auto_add_channels=[CHANNEL]):
+        post = fake_api.channel_post(one_line)
+        (refusal,) = await replies(fake_api, post)
+    assert visible(refusal) == texts.POST_REJECTED["unreadable"]
+    assert refusal["reply_parameters"]["message_id"] == post_id(post)
+    assert channel_articles(live_service) == []
