@@ -327,3 +327,22 @@ async def test_a_post_that_cannot_be_an_article_gets_a_one_line_reason(
     assert visible(refusal) == texts.POST_REJECTED["unreadable"]
     assert refusal["reply_parameters"]["message_id"] == post_id(post)
     assert channel_articles(live_service) == []
+
+
+def test_article_numbers_as_people_type_them():
+    from bot.telegram.channels import article_number
+
+    typed = ["3", "#3", "٣", "#١٢", "0", "#", "three", "3.5", "²", "9" * 50, None]
+    assert [article_number(t) for t in typed] == [
+        3,
+        3,
+        3,
+        12,
+        None,
+        None,
+        None,
+        None,
+        None,
+        None,
+        None,
+    ]
