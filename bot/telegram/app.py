@@ -26,7 +26,17 @@ from telegram.request import HTTPXRequest
 from bot import texts
 from bot.service import open_from_settings
 from bot.settings import Settings
-from bot.telegram import callbacks, channels, groups, inline, jobs, private, state, summaries
+from bot.telegram import (
+    articles,
+    callbacks,
+    channels,
+    groups,
+    inline,
+    jobs,
+    private,
+    state,
+    summaries,
+)
 from bot.telegram.answering import Answerer
 from bot.telegram.errors import on_error
 from bot.telegram.fairness import FairUpdateProcessor
@@ -59,8 +69,8 @@ READ_TIMEOUT = 10.0
 WRITE_TIMEOUT = 10.0
 POOL_TIMEOUT = 10.0
 FLOOD_RETRIES = 3
-PRIVATE_COMMANDS = ("start", "help", "summary")
-GROUP_COMMANDS = ("ask", "summary", "help")
+PRIVATE_COMMANDS = ("start", "help", "summary", "add", "articles", "remove")
+GROUP_COMMANDS = ("ask", "summary", "add", "articles", "remove", "help")
 
 
 def build_application(
@@ -111,8 +121,9 @@ def build_application(
     )
     if service is not None:
         application.bot_data[state.SERVICE] = service
-    # One handler group, so the first matching handler wins, in this order.
-    for module in (private, groups, summaries, jobs, channels, inline, callbacks):
+    # One handler group, so the first matching handler wins, in this order (articles first:
+    # a file captioned /add in a private chat is not the "text only" case).
+    for module in (articles, private, groups, summaries, jobs, channels, inline, callbacks):
         application.add_handlers(module.handlers())
     application.add_handlers(private.fallback_handlers())
     application.add_error_handler(on_error)
