@@ -94,6 +94,7 @@ def build_application(
     bot = SafeBot(
         settings.telegram_bot_token.get_secret_value(),
         base_url=settings.telegram_base_url,
+        base_file_url=settings.telegram_base_file_url,
         request=request,
         get_updates_request=HTTPXRequest(connection_pool_size=2),
         rate_limiter=limiter,

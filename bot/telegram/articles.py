@@ -96,7 +96,8 @@ def source_of(message: Message, settings: Settings) -> Source | None:
         return None
     if replied.document is not None:
         return _document_source(replied.document, settings)
-    held = replied.text or replied.caption
+    # Stripped as Telegram strips a message's own text: the same article stays one article.
+    held = (replied.text or replied.caption or "").strip()
     return Source("text", "", lambda: _ready(held)) if held else None
 
 
