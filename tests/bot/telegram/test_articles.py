@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from bot import texts
+from bot.telegram.articles import NOTICE_AFTER_SECONDS
 from index import ArticleLimits
 from index.library import ArticleLibrary
 from index.service import AnsweringService
@@ -160,6 +161,19 @@ async def test_a_document_with_the_caption_add_is_downloaded_and_added(
     assert texts.SOURCE_KINDS["document"] in visible(listed)
 
 
+async def test_a_slow_add_says_it_is_working_then_answers(
+    fake_api: FakeBotAPI, live_service: AnsweringService
+):
+    upload = fake_api.document_message(WATER.encode("utf-8"), "/add", user_id=DEFAULT_USER_ID)
+    fake_api.delay_next("getFile", NOTICE_AFTER_SECONDS + 1)
+    async with running_bot(fake_api, live_service, admin_ids=[DEFAULT_USER_ID]):
+        added = visible(await final_reply(fake_api, upload))
+    notice, final = fake_api.sent_messages(DEFAULT_USER_ID)
+    assert visible(notice) == texts.ADDING
+    assert visible(final) == added and "#1" in added
+    assert fake_api.calls("sendChatAction")
+
+
 def page_html(article: str) -> bytes:
     title, *paragraphs = article.splitlines()
     body = "".join(f"<p>{p}</p>" for p in paragraphs)
@@ -261,6 +275,7 @@ async def test_articles_summary_by_number_and_remove(
         await final_reply(fake_api, fake_api.command(f"/add {WATER}"))
         await final_reply(fake_api, fake_api.command(f"/add {FOOTBALL}"))
         (listed,) = await replies(fake_api, fake_api.command("/articles"))
+        (answer,) = await replies(fake_api, fake_api.private_text(WATER_QUESTION))
         (newest,) = await replies(fake_api, fake_api.command("/summary"))
         (first,) = await replies(fake_api, fake_api.command("/summary #1"))
         (first_two,) = await replies(fake_api, fake_api.command("/summary #1 2"))
@@ -274,6 +289,8 @@ async def test_articles_summary_by_number_and_remove(
     text = visible(listed)
     assert text.index("#1 " + WATER_TITLE) < text.index("#2 " + FOOTBALL_TITLE)
     assert text.count(texts.SOURCE_KINDS["text"]) == 2 and "9 جملة" in text
+    # With several articles in the chat, the answer says which one it is from.
+    assert WATER_FACT in visible(answer) and source_line(WATER_TITLE) in visible(answer)
     assert visible(newest).startswith(texts.SUMMARY_HEADING.format(title=FOOTBALL_TITLE))
     assert texts.SUMMARY_OTHER in visible(newest)
     assert visible(first).startswith(texts.SUMMARY_HEADING.format(title=WATER_TITLE))
