@@ -79,13 +79,20 @@ async def test_admin_adds_in_a_group_and_only_that_group_is_answered_from_it(
             fake_api, group_command(fake_api, question, chat_id=OTHER_GROUP)
         )
         (private,) = await replies(fake_api, fake_api.private_text(WATER_QUESTION))
+        (other_summary,) = await replies(
+            fake_api, group_command(fake_api, "/summary", chat_id=OTHER_GROUP)
+        )
+        (own_summary,) = await replies(fake_api, group_command(fake_api, "/summary"))
+        (help_text,) = await replies(fake_api, group_command(fake_api, "/help"))
     assert "#1" in added and WATER_TITLE in added
     assert texts.ADDED.splitlines()[1].format(sentences=9) in added
     assert 2 <= added.count("[الجملة") <= 3  # the short summary
     assert WATER_FACT in visible(answer)
     assert source_line(WATER_TITLE) in visible(answer)  # every answer names its article
-    for other in (elsewhere, private):
+    for other in (elsewhere, private, other_summary):
         assert WATER_TITLE not in visible(other) and WATER_FACT not in visible(other)
+    assert visible(own_summary).startswith(texts.SUMMARY_HEADING.format(title=WATER_TITLE))
+    assert "/add" in visible(help_text) and "/articles" in visible(help_text)
 
 
 async def test_non_admins_are_refused_and_admins_are_asked_for_once(
