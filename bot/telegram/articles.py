@@ -85,20 +85,19 @@ def source_of(message: Message, settings: Settings) -> Source | None:
     """The article ``message`` asks to add, or None when it names none."""
     if message.document is not None:
         return _document_source(message.document, settings)
-    argument = command_text(message)
-    url = link_argument(argument)
+    held = command_text(message)
+    replied = message.reply_to_message
+    if not held and replied is not None and not from_this_bot(replied):
+        if replied.document is not None:
+            return _document_source(replied.document, settings)
+        # Stripped as Telegram strips a message's own text: the same article stays one.
+        held = (replied.text or replied.caption or "").strip()
+    if not held:
+        return None
+    url = link_argument(held)
     if url is not None:
         return Source("link", url, lambda: _fetch(url, settings))
-    if argument:
-        return Source("text", "", lambda: _ready(argument))
-    replied = message.reply_to_message
-    if replied is None or from_this_bot(replied):
-        return None
-    if replied.document is not None:
-        return _document_source(replied.document, settings)
-    # Stripped as Telegram strips a message's own text: the same article stays one article.
-    held = (replied.text or replied.caption or "").strip()
-    return Source("text", "", lambda: _ready(held)) if held else None
+    return Source("text", "", lambda: _ready(held))
 
 
 async def _ready(text: str) -> str:

@@ -191,16 +191,17 @@ def page_html(article: str) -> bytes:
 
 
 @contextlib.contextmanager
-def web_page(body: bytes) -> Iterator[str]:
-    """One HTML page served on 127.0.0.1; yields its URL."""
+def web_site(pages: dict[str, bytes]) -> Iterator[str]:
+    """HTML pages by path, served on 127.0.0.1; yields the site's address."""
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
-            self.send_response(200)
+            body = pages.get(self.path)
+            self.send_response(200 if body is not None else 404)
             self.send_header("Content-Type", "text/html; charset=utf-8")
-            self.send_header("Content-Length", str(len(body)))
+            self.send_header("Content-Length", str(len(body or b"")))
             self.end_headers()
-            self.wfile.write(body)
+            self.wfile.write(body or b"")
 
         def log_message(self, format: str, *args: object) -> None:
             pass
@@ -209,31 +210,40 @@ def web_page(body: bytes) -> Iterator[str]:
     thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/article.html"
+        yield f"http://127.0.0.1:{server.server_address[1]}"
     finally:
         server.shutdown()
         server.server_close()
 
 
-async def test_a_link_is_fetched_and_added_in_a_private_chat(
+async def test_links_are_fetched_and_added_in_a_private_chat(
     fake_api: FakeBotAPI, live_service: AnsweringService
 ):
-    with web_page(page_html(WATER)) as url:
+    pages = {"/water.html": page_html(WATER), "/football.html": page_html(FOOTBALL)}
+    with web_site(pages) as site:
+        water, football = f"{site}/water.html", f"{site}/football.html"
         async with running_bot(
             fake_api, live_service, admin_ids=[DEFAULT_USER_ID], allow_private_urls=True
         ):
-            added = visible(await final_reply(fake_api, fake_api.command(f"/add {url}")))
+            added = visible(await final_reply(fake_api, fake_api.command(f"/add {water}")))
             (answer,) = await replies(fake_api, fake_api.private_text(WATER_QUESTION))
+            # "/add" in reply to a message holding a link fetches it too.
+            shared = fake_api.private_text(football)
+            await replies(fake_api, shared)  # a private text is a question: answered first
+            by_reply = fake_api.command("/add", reply_to=shared["message"])
+            second = visible(await final_reply(fake_api, by_reply))
     assert "#1" in added and WATER_TITLE in added
     assert WATER_FACT in visible(answer) and source_line(WATER_TITLE) in visible(answer)
-    (stored,) = live_service.articles(DEFAULT_USER_ID)
-    assert stored.source_kind == "link" and stored.source_ref == url
+    assert "#2" in second and FOOTBALL_TITLE in second
+    stored = live_service.articles(DEFAULT_USER_ID)
+    assert [(a.source_kind, a.source_ref) for a in stored] == [("link", water), ("link", football)]
 
 
 async def test_a_link_to_a_private_address_is_refused_by_default(
     fake_api: FakeBotAPI, live_service: AnsweringService
 ):
-    with web_page(page_html(WATER)) as url:
+    with web_site({"/water.html": page_html(WATER)}) as site:
+        url = f"{site}/water.html"
         async with running_bot(fake_api, live_service, admin_ids=[DEFAULT_USER_ID]):
             refused = visible(await final_reply(fake_api, fake_api.command(f"/add {url}")))
     assert refused.startswith(texts.SOURCE_FAILED.split("{")[0])
