@@ -54,3 +54,7 @@ class ArticleRejected(ArticleBotError):
         super().__init__(message)
         self.reason = reason
         self.limit = limit
+
+
+class SourceError(ArticleError):
+    """A link or uploaded file that gives no article: the message is one line, in English."""

@@ -12,24 +12,24 @@ import asyncio
 import logging
 import re
 import time
-import unicodedata
 
 from telegram import Message, Update
 from telegram.ext import BaseHandler, ContextTypes, MessageHandler, filters
 
 from bot import texts
-from bot.commands import summary_sentences
+from bot.article_commands import article_number, summary_request
 from bot.telegram import state
 from bot.telegram.autoadd import add_post, autoadd_enabled, set_autoadd
-from bot.telegram.html import plain_html, render_summary
-from bot.telegram.replies import command_allowed, send_parts, summary_text
+from bot.telegram.html import plain_html
+from bot.telegram.replies import command_allowed, send_parts
+from bot.telegram.summaries import chat_summary_text
 from bot.telegram.threads import CHANNEL_POST
 
 log = logging.getLogger(__name__)
 
 _BOT = r"(?:@(?P<bot>[A-Za-z0-9_]+))?"
 SUMMARY_POST = filters.UpdateType.CHANNEL_POST & filters.Regex(
-    rf"^/summary{_BOT}(?:\s+(?P<n>\S+))?\s*$"
+    rf"^/summary{_BOT}(?:\s+(?P<n>\S+(?:\s+\S+)?))?\s*$"
 )
 AUTOADD_POST = filters.UpdateType.CHANNEL_POST & filters.Regex(
     rf"^/autoadd{_BOT}(?:\s+(?P<switch>\S+))?\s*$"
@@ -58,49 +58,24 @@ async def _command_post(
     return post, match
 
 
-def article_number(argument: str | None) -> int | None:
-    """``3``, ``#3`` or ``٣``: an article number; None for anything else."""
-    word = (argument or "").lstrip("#")
-    if not word.isdecimal() or len(word) > 9:
-        return None
-    return int("".join(str(unicodedata.decimal(c)) for c in word)) or None
-
-
 async def _say(post: Message, text: str) -> None:
     await send_parts(post.get_bot(), post.chat_id, plain_html(text), reply_to=post.message_id)
 
 
 async def on_summary_post(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """The channel's newest article (or ``#K``); the seed articles while it has none."""
+    """The channel's newest article (or ``#K``); the global articles while it has none."""
     command = await _command_post(update, context)
     if command is None:
         return
     post, match = command
     started = time.perf_counter()
-    argument = match.group("n")
-    picked = article_number(argument) if (argument or "").startswith("#") else None
-    n = summary_sentences(None if picked else argument)
-    text = await _article_summary(context, post.chat_id, picked, n)
-    if text is None:
-        text = await summary_text(context, n)
+    request = summary_request(match.group("n"))
+    # No "how to pick another" line: subscribers cannot send commands to a channel.
+    text = await chat_summary_text(context, post.chat_id, request, hint=False)
     sent = await send_parts(context.bot, post.chat_id, text)
     log.info(
         "summary chat=channel parts=%d ms=%.0f", len(sent), (time.perf_counter() - started) * 1000
     )
-
-
-async def _article_summary(
-    context: ContextTypes.DEFAULT_TYPE, channel_id: int, number: int | None, n: int | None
-) -> str | None:
-    answerer = state.answerer(context)
-    if number is None:
-        listed = await answerer.articles(channel_id)
-        if not listed:
-            return None
-        number = listed[-1].number
-    count = state.settings(context).summary_sentences if n is None else n
-    summary = await answerer.article_summary(channel_id, number, count)
-    return render_summary(summary) if summary is not None else plain_html(texts.CHANNEL_NO_ARTICLE)
 
 
 async def on_autoadd_post(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -135,7 +110,7 @@ async def on_remove_post(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         return
     post, match = command
     argument = match.group("k")
-    number = article_number(argument)
+    number = article_number(argument) if argument is not None else None
     if number is None and argument is None and post.reply_to_message is not None:
         number = await _number_of_post(context, post.chat_id, post.reply_to_message.message_id)
         if number is None:
@@ -149,7 +124,7 @@ async def on_remove_post(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     if removed is None:
         await _say(post, texts.CHANNEL_NO_ARTICLE)
     else:
-        await _say(post, texts.CHANNEL_REMOVED.format(number=number, title=removed.title))
+        await _say(post, texts.REMOVED.format(number=number, title=removed.title))
 
 
 async def _number_of_post(

@@ -8,6 +8,8 @@ the article either completely stored or absent, and an add that returned is on d
 
 from __future__ import annotations
 
+import logging
+import os
 import sqlite3
 import threading
 import time
@@ -74,6 +76,7 @@ MIGRATIONS: tuple[str, ...] = (
     """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
+log = logging.getLogger(__name__)
 Row = tuple[Any, ...]
 # Seconds a writer waits for another process's transaction (the CLI beside the bot).
 BUSY_TIMEOUT = 30.0
@@ -143,44 +146,74 @@ class ArticleDatabase:
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        # Why adds are refused, when they are: the stored articles are still served.
+        self.refusal: str | None = None
+        # One connection, used by one thread at a time (reads are snapshots, see _read).
+        self._lock = threading.RLock()
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(
-                path, timeout=BUSY_TIMEOUT, check_same_thread=False, isolation_level=None
+            if _on_read_only_disk(path):
+                self.refusal = f"{path.parent} is read-only: articles cannot be added or removed"
+                self._db = self._open_read_only(path)
+            else:
+                self._db = self._open(path)
+        except sqlite3.OperationalError as exc:  # a full disk, an I/O error: not the file's fault
+            log.warning(
+                "the article database %s cannot be opened (%s); chats' own "
+                "articles are unavailable until it can",
+                path,
+                exc,
             )
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=FULL")
-            self._db.execute("PRAGMA foreign_keys=ON")
-            self._migrate()
+            self.refusal = f"the article database cannot be opened ({exc})"
+            self._db = self._open_empty()
         except (sqlite3.Error, OSError) as exc:
             raise ArticleDatabaseError(
                 f"cannot open the article database {path}: {exc}; it is left as it is "
                 "(move it away to start with an empty one)"
             ) from None
-        # One connection, used by one thread at a time (reads are snapshots, see _read).
-        self._lock = threading.RLock()
+
+    @property
+    def read_only(self) -> bool:
+        return self.refusal is not None
+
+    def _open(self, path: Path) -> sqlite3.Connection:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        db = sqlite3.connect(
+            path, timeout=BUSY_TIMEOUT, check_same_thread=False, isolation_level=None
+        )
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=FULL")
+            db.execute("PRAGMA foreign_keys=ON")
+            _migrate(db)
+        except BaseException:
+            db.close()
+            raise
+        return db
+
+    def _open_read_only(self, path: Path) -> sqlite3.Connection:
+        if not path.exists():  # nothing stored, and nothing can be
+            return self._open_empty()
+        return sqlite3.connect(
+            f"{path.resolve().as_uri()}?mode=ro&immutable=1",
+            uri=True,
+            check_same_thread=False,
+            isolation_level=None,
+        )
+
+    @staticmethod
+    def _open_empty() -> sqlite3.Connection:
+        db = sqlite3.connect(":memory:", check_same_thread=False, isolation_level=None)
+        _migrate(db)
+        return db
 
     def close(self) -> None:
         self._db.close()
 
-    def _migrate(self) -> None:
-        version = int(self._db.execute("PRAGMA user_version").fetchone()[0])
-        if version > SCHEMA_VERSION:
-            raise sqlite3.DatabaseError(
-                f"it has schema version {version}, made by a newer version of this program "
-                f"(this one knows up to {SCHEMA_VERSION})"
-            )
-        for target in range(version + 1, SCHEMA_VERSION + 1):
-            # executescript commits first, so the migration and its version bump are
-            # written in one explicit transaction.
-            self._db.executescript(
-                f"BEGIN IMMEDIATE; {MIGRATIONS[target - 1]}; PRAGMA user_version = {target}; "
-                "COMMIT;"
-            )
-
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
         """One write transaction: committed as a whole or not at all."""
+        if self.refusal is not None:
+            raise ArticleRejected("read_only", self.refusal)
         with self._lock:
             self._db.execute("BEGIN IMMEDIATE")
             try:
@@ -430,6 +463,33 @@ class ArticleDatabase:
                 (group_id, thread_id),
             ).fetchone()
         return (int(row[0]), int(row[1])) if row else None
+
+
+def _migrate(db: sqlite3.Connection) -> None:
+    """Bring the schema to :data:`SCHEMA_VERSION`, one committed step at a time."""
+    version = int(db.execute("PRAGMA user_version").fetchone()[0])
+    if version > SCHEMA_VERSION:
+        raise sqlite3.DatabaseError(
+            f"it has schema version {version}, made by a newer version of this program "
+            f"(this one knows up to {SCHEMA_VERSION})"
+        )
+    for target in range(version + 1, SCHEMA_VERSION + 1):
+        # executescript commits first, so the migration and its version bump are
+        # written in one explicit transaction.
+        db.executescript(
+            f"BEGIN IMMEDIATE; {MIGRATIONS[target - 1]}; PRAGMA user_version = {target}; COMMIT;"
+        )
+
+
+def _on_read_only_disk(path: Path) -> bool:
+    """Whether the database's folder (or its nearest existing parent) is mounted read-only."""
+    folder = path.parent
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    try:
+        return bool(os.statvfs(folder).f_flag & os.ST_RDONLY)
+    except OSError:
+        return False
 
 
 def _blob(vector: np.ndarray) -> bytes:

@@ -204,9 +204,9 @@ async def test_remove_in_the_channel_by_number_or_by_reply(
         (usage,) = await replies(fake_api, fake_api.channel_post("/remove all"))
     # /summary is about the channel's newest article.
     assert visible(summary).startswith(texts.SUMMARY_HEADING.format(title=FOOTBALL_TITLE))
-    assert visible(removed) == texts.CHANNEL_REMOVED.format(number=2, title=FOOTBALL_TITLE)
+    assert visible(removed) == texts.REMOVED.format(number=2, title=FOOTBALL_TITLE)
     assert visible(missing) == texts.CHANNEL_NO_ARTICLE
-    assert visible(by_reply) == texts.CHANNEL_REMOVED.format(number=1, title=DESALINATION_TITLE)
+    assert visible(by_reply) == texts.REMOVED.format(number=1, title=DESALINATION_TITLE)
     assert visible(usage) == texts.CHANNEL_REMOVE_USAGE
     assert channel_articles(live_service) == []
 
@@ -327,22 +327,3 @@ async def test_a_post_that_cannot_be_an_article_gets_a_one_line_reason(
     assert visible(refusal) == texts.POST_REJECTED["unreadable"]
     assert refusal["reply_parameters"]["message_id"] == post_id(post)
     assert channel_articles(live_service) == []
-
-
-def test_article_numbers_as_people_type_them():
-    from bot.telegram.channels import article_number
-
-    typed = ["3", "#3", "٣", "#١٢", "0", "#", "three", "3.5", "²", "9" * 50, None]
-    assert [article_number(t) for t in typed] == [
-        3,
-        3,
-        3,
-        12,
-        None,
-        None,
-        None,
-        None,
-        None,
-        None,
-        None,
-    ]

@@ -133,3 +133,18 @@ def test_another_connection_s_commit_is_noticed(tmp_path: Path) -> None:
     other = ArticleDatabase(tmp_path / "a.sqlite3")
     other.add(new_article(-1, "نص."))
     assert db.data_version() != before and len(db.articles(-1)) == 1
+
+
+def test_a_read_only_disk_serves_what_is_stored_and_refuses_adds(tmp_path, monkeypatch):
+    path = tmp_path / "a.sqlite3"
+    writable = ArticleDatabase(path)
+    writable.add(new_article(-1, "نص محفوظ."))
+    writable.close()
+    monkeypatch.setattr("index.storage.database._on_read_only_disk", lambda _: True)
+    served = ArticleDatabase(path)
+    assert [a.number for a in served.articles(-1)] == [1] and len(served.vectors(-1)) == 1
+    with pytest.raises(ArticleRejected, match="read-only") as refused:
+        served.add(new_article(-1, "نص جديد."))
+    assert refused.value.reason == "read_only"
+    empty = ArticleDatabase(tmp_path / "never" / "b.sqlite3")
+    assert empty.articles(-1) == [] and not (tmp_path / "never").exists()
