@@ -19,7 +19,7 @@ from bot import texts
 from index import Scope, Status
 from index.service import AnsweringService
 from support.fake_bot_api import DEFAULT_CHANNEL_ID, DEFAULT_SUPERGROUP_ID, FakeBotAPI
-from support.harness import WAIT, replies, running_bot, visible
+from support.harness import WAIT, buttons, replies, running_bot, visible
 from tests.conftest import ARTICLES_DIR
 
 CHANNEL = DEFAULT_CHANNEL_ID
@@ -327,3 +327,18 @@ async def test_a_post_that_cannot_be_an_article_gets_a_one_line_reason(
     assert visible(refusal) == texts.POST_REJECTED["unreadable"]
     assert refusal["reply_parameters"]["message_id"] == post_id(post)
     assert channel_articles(live_service) == []
+
+
+async def test_buttons_under_a_thread_answer_stay_with_the_posts_article(
+    fake_api: FakeBotAPI, live_service: AnsweringService
+):
+    fake_api.link_discussion(CHANNEL, GROUP)
+    async with running_bot(fake_api, live_service, auto_add_channels=[CHANNEL]):
+        _, forward, _ = await post_with_comment(fake_api, DESALINATION)
+        question = fake_api.thread_comment(GROUP, forward, f"/ask {COST_QUESTION}")
+        (answer,) = await replies(fake_api, question)
+        answered = fake_api.bot_messages(GROUP)[-1]
+        data = buttons(answer)[texts.BUTTON_CONTEXT]
+        (context,) = await replies(fake_api, fake_api.callback_query(data, answered))
+    assert COST in visible(answer)
+    assert COST in visible(context) and DESALINATION_TITLE in visible(context)
