@@ -1,4 +1,4 @@
-"""Channels: ``/summary``, ``/autoadd on|off`` and ``/remove K`` posts, and posts as articles.
+"""Channels: ``/summary``, ``/autoadd on|off``, ``/articles`` and ``/remove K``; posts as articles.
 
 Channel posts arrive as ``channel_post`` updates, which ``CommandHandler`` does not look
 at, so commands are matched with a regex on channel posts. The bot must be an admin of
@@ -19,6 +19,7 @@ from telegram.ext import BaseHandler, ContextTypes, MessageHandler, filters
 from bot import texts
 from bot.article_commands import article_number, summary_request
 from bot.telegram import state
+from bot.telegram.articles import articles_text
 from bot.telegram.autoadd import add_post, autoadd_enabled, set_autoadd
 from bot.telegram.html import plain_html
 from bot.telegram.replies import command_allowed, send_parts
@@ -34,6 +35,7 @@ SUMMARY_POST = filters.UpdateType.CHANNEL_POST & filters.Regex(
 AUTOADD_POST = filters.UpdateType.CHANNEL_POST & filters.Regex(
     rf"^/autoadd{_BOT}(?:\s+(?P<switch>\S+))?\s*$"
 )
+ARTICLES_POST = filters.UpdateType.CHANNEL_POST & filters.Regex(rf"^/articles{_BOT}\s*$")
 REMOVE_POST = filters.UpdateType.CHANNEL_POST & filters.Regex(
     rf"^/remove{_BOT}(?:\s+#?(?P<k>\S+))?\s*$"
 )
@@ -103,6 +105,16 @@ async def on_autoadd_post(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         await _say(post, texts.AUTOADD_OFF)
 
 
+async def on_articles_post(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """``/articles``: the channel's articles, as in groups."""
+    command = await _command_post(update, context)
+    if command is None:
+        return
+    post, _ = command
+    listed = await state.answerer(context).articles(post.chat_id)
+    await send_parts(context.bot, post.chat_id, articles_text(listed), reply_to=post.message_id)
+
+
 async def on_remove_post(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """``/remove K``, or ``/remove`` replying to the post whose article should go."""
     command = await _command_post(update, context)
@@ -149,6 +161,7 @@ def handlers() -> list[BaseHandler[Update, ContextTypes.DEFAULT_TYPE, None]]:
     return [
         MessageHandler(SUMMARY_POST, on_summary_post),
         MessageHandler(AUTOADD_POST, on_autoadd_post),
+        MessageHandler(ARTICLES_POST, on_articles_post),
         MessageHandler(REMOVE_POST, on_remove_post),
         MessageHandler(ARTICLE_POST, on_article_post),
     ]

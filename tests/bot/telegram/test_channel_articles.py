@@ -196,6 +196,7 @@ async def test_remove_in_the_channel_by_number_or_by_reply(
         await replies(fake_api, first, timeout=WAIT * 3)
         await replies(fake_api, fake_api.channel_post(FOOTBALL), timeout=WAIT * 3)
         (summary,) = await replies(fake_api, fake_api.channel_post("/summary"))
+        (listed,) = await replies(fake_api, fake_api.channel_post("/articles"))
         (removed,) = await replies(fake_api, fake_api.channel_post("/remove 2"))
         (missing,) = await replies(fake_api, fake_api.channel_post("/remove #2"))
         reply = fake_api.channel_post("/remove")
@@ -204,6 +205,8 @@ async def test_remove_in_the_channel_by_number_or_by_reply(
         (usage,) = await replies(fake_api, fake_api.channel_post("/remove all"))
     # /summary is about the channel's newest article.
     assert visible(summary).startswith(texts.SUMMARY_HEADING.format(title=FOOTBALL_TITLE))
+    assert DESALINATION_TITLE in visible(listed) and FOOTBALL_TITLE in visible(listed)
+    assert visible(listed).count(texts.SOURCE_KINDS["channel_post"]) == 2
     assert visible(removed) == texts.REMOVED.format(number=2, title=FOOTBALL_TITLE)
     assert visible(missing) == texts.CHANNEL_NO_ARTICLE
     assert visible(by_reply) == texts.REMOVED.format(number=1, title=DESALINATION_TITLE)
