@@ -19,14 +19,14 @@ from bot.commands import command_name
 from bot.telegram import state
 from bot.telegram.html import plain_html, render_summary
 from bot.telegram.replies import send_parts
-from bot.telegram.threads import CHANNEL_POST, forwards, linked_groups
+from bot.telegram.threads import CHANNEL_POST, forwards, linked_groups, post_article
 from index import ArticleRejected
 
 log = logging.getLogger(__name__)
 
 # Seconds an auto-added post waits for its copy to reach the discussion group; Telegram
 # sends it within a second, so this is only reached when the bot is not in the group.
-FORWARD_WAIT = 60.0
+FORWARD_WAIT = 30.0
 # A comment is a glance at the post: its title and at most this many sentences.
 COMMENT_SENTENCES = 3
 
@@ -53,16 +53,6 @@ def post_text(post: Message) -> str:
     return post.text or post.caption or ""
 
 
-async def already_added(context: state.AnyContext, post: Message) -> bool:
-    database = state.answerer(context).service.library.database
-    if database is None:
-        return False
-    found = await asyncio.to_thread(
-        database.find_source, post.chat_id, CHANNEL_POST, str(post.message_id)
-    )
-    return found is not None
-
-
 async def add_post(post: Message, context: state.AnyContext, *, edited: bool) -> None:
     """Add (or, when edited, re-index) one channel post if the channel auto-adds it."""
     text = post_text(post)
@@ -70,7 +60,7 @@ async def add_post(post: Message, context: state.AnyContext, *, edited: bool) ->
         log.info("channel post ignored: a command")  # the known ones have handlers
         return
     enabled = await autoadd_enabled(context, post.chat_id)
-    if not enabled and not (edited and await already_added(context, post)):
+    if not enabled and not (edited and await post_article(context, post.chat_id, post.message_id)):
         log.info("channel post not added: auto-add is off")
         return
     settings = state.settings(context)

@@ -8,7 +8,6 @@ channel is posted by its admins: a channel's own posts may change its articles.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
 import time
@@ -24,7 +23,7 @@ from bot.telegram.autoadd import add_post, autoadd_enabled, set_autoadd
 from bot.telegram.html import plain_html
 from bot.telegram.replies import command_allowed, send_parts
 from bot.telegram.summaries import chat_summary_text
-from bot.telegram.threads import CHANNEL_POST
+from bot.telegram.threads import post_article
 
 log = logging.getLogger(__name__)
 
@@ -124,10 +123,11 @@ async def on_remove_post(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     argument = match.group("k")
     number = article_number(argument) if argument is not None else None
     if number is None and argument is None and post.reply_to_message is not None:
-        number = await _number_of_post(context, post.chat_id, post.reply_to_message.message_id)
-        if number is None:
+        article = await post_article(context, post.chat_id, post.reply_to_message.message_id)
+        if article is None:
             await _say(post, texts.CHANNEL_NO_ARTICLE)
             return
+        number = article.number
     if number is None:
         await _say(post, texts.CHANNEL_REMOVE_USAGE)
         return
@@ -137,16 +137,6 @@ async def on_remove_post(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         await _say(post, texts.CHANNEL_NO_ARTICLE)
     else:
         await _say(post, texts.REMOVED.format(number=number, title=removed.title))
-
-
-async def _number_of_post(
-    context: ContextTypes.DEFAULT_TYPE, channel_id: int, post_id: int
-) -> int | None:
-    database = state.answerer(context).service.library.database
-    if database is None:
-        return None
-    found = await asyncio.to_thread(database.find_source, channel_id, CHANNEL_POST, str(post_id))
-    return found.number if found is not None else None
 
 
 async def on_article_post(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

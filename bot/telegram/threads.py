@@ -21,7 +21,7 @@ from telegram.error import TelegramError
 from telegram.ext import BaseHandler, ContextTypes, MessageHandler, filters
 
 from bot.telegram import state
-from index import Scope
+from index import Scope, StoredArticle
 
 log = logging.getLogger(__name__)
 
@@ -125,6 +125,16 @@ def forwarded_post(message: Message | None) -> tuple[int, int] | None:
     return origin.chat.id, origin.message_id
 
 
+async def post_article(
+    context: state.AnyContext, channel_id: int, post_id: int
+) -> StoredArticle | None:
+    """The channel's article made from one of its posts, if there is one."""
+    database = state.answerer(context).service.library.database
+    if database is None:
+        return None
+    return await asyncio.to_thread(database.find_source, channel_id, CHANNEL_POST, str(post_id))
+
+
 async def thread_scope(message: Message, context: state.AnyContext) -> Scope | None:
     """The one article a question in a discussion group is about, or None (the chat's set).
 
@@ -144,7 +154,7 @@ async def thread_scope(message: Message, context: state.AnyContext) -> Scope | N
     if post is None:
         return None
     channel_id, post_id = post
-    article = await asyncio.to_thread(database.find_source, channel_id, CHANNEL_POST, str(post_id))
+    article = await post_article(context, channel_id, post_id)
     return Scope(channel_id, article.number) if article is not None else None
 
 
