@@ -29,7 +29,7 @@ from bot.telegram.admins import may_manage_articles
 from bot.telegram.groups import from_this_bot
 from bot.telegram.html import heading, passage_line, plain_html
 from bot.telegram.replies import TYPING_AFTER_SECONDS, asker_id, command_allowed, quotes_in, reply
-from index import AddedArticle, ArticleRejected, StoredArticle
+from index import AddedArticle, ArticleBotError, ArticleRejected, StoredArticle
 from index.sources import SourceError, document_text, fetch_page
 
 log = logging.getLogger(__name__)
@@ -134,7 +134,7 @@ async def _download(document: Document, name: str, cap: int) -> str:
 
 def rejection_text(exc: ArticleRejected) -> str:
     """The chat's one line for an article the service refused."""
-    template = texts.REJECTED.get(exc.reason, texts.REJECTED["unreadable"])
+    template = texts.REJECTED.get(exc.reason, texts.REJECTED_OTHER)
     return template.format(limit=f"{exc.limit:,}", detail=str(exc))
 
 
@@ -185,6 +185,9 @@ async def _add(message: Message, source: Source, context: ContextTypes.DEFAULT_T
         return plain_html(rejection_text(exc))
     except SourceError as exc:
         return plain_html(texts.SOURCE_FAILED.format(detail=str(exc)))
+    except ArticleBotError as exc:  # the database cannot take it (its message is the operator's)
+        log.warning("article add failed: %s", exc)
+        return plain_html(texts.ADD_FAILED)
     summary = None
     if added.created or added.replaced:
         count = min(ADDED_SUMMARY_SENTENCES, state.settings(context).summary_sentences)
