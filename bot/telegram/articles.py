@@ -87,10 +87,13 @@ async def _add(message: Message, source: Source, context: ContextTypes.DEFAULT_T
             added_by=asker_id(message),
         )
     except Refused as exc:
+        log.info("article add status=refused reason=file")
         return plain_html(str(exc))
     except ArticleRejected as exc:
+        log.info("article add status=refused reason=%s", exc.reason)
         return plain_html(rejection_text(exc))
     except SourceError as exc:
+        log.info("article add status=refused reason=source kind=%s", source.kind)
         return plain_html(texts.SOURCE_FAILED.format(detail=str(exc)))
     except ArticleBotError as exc:  # the database cannot take it (its message is the operator's)
         log.warning("article add failed: %s", exc)

@@ -20,7 +20,12 @@ def chat_scope(chat_id: int) -> Scope:
 
 
 async def question_scope(message: Message, context: AnyContext) -> Scope:
-    """The articles a question in ``message`` is ranked over."""
+    """The articles a question in ``message`` is ranked over.
+
+    Every question path (private text, ``/ask``, mentions, replies to the bot) comes here
+    through :func:`~bot.telegram.replies.answer_question`; a narrower rule (one article,
+    ``Scope(chat, K)``) returns its scope before the chat's default.
+    """
     del context  # for rules that need the application's state (the article database)
     return chat_scope(message.chat_id)
 
