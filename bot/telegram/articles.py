@@ -2,8 +2,8 @@
 
 ``/add`` takes the article from the text after the command, from the message it replies
 to, from a ``.txt``/``.html`` file sent with the caption ``/add``, or from a link. The
-handlers only find the text and say what happened; reading files and pages is
-``index.sources``'s job, storing and embedding the answering service's.
+handlers only say what happened: finding the text is :mod:`bot.telegram.sources`'s job,
+storing and embedding the answering service's.
 """
 
 from __future__ import annotations
@@ -13,24 +13,21 @@ import contextlib
 import logging
 import re
 import time
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from collections.abc import Awaitable
 
-from telegram import Document, Message, MessageEntity, Update
-from telegram.constants import ChatAction, ChatType
-from telegram.error import TelegramError
+from telegram import Message, Update
+from telegram.constants import ChatType
 from telegram.ext import BaseHandler, CommandHandler, ContextTypes, MessageHandler, filters
 
 from bot import texts
-from bot.article_commands import article_number, link_argument
-from bot.settings import Settings
+from bot.article_commands import article_number
 from bot.telegram import state
 from bot.telegram.admins import may_manage_articles
-from bot.telegram.groups import from_this_bot
 from bot.telegram.html import heading, passage_line, plain_html
-from bot.telegram.replies import TYPING_AFTER_SECONDS, asker_id, command_allowed, quotes_in, reply
-from index import AddedArticle, ArticleRejected, StoredArticle
-from index.sources import SourceError, document_text, fetch_page
+from bot.telegram.replies import asker_id, command_allowed, quotes_in, reply, with_typing
+from bot.telegram.sources import Refused, Source, source_of
+from index import AddedArticle, ArticleBotError, ArticleRejected, StoredArticle
+from index.sources import SourceError
 
 log = logging.getLogger(__name__)
 
@@ -44,97 +41,11 @@ DOCUMENT_ADD = (
 NOTICE_AFTER_SECONDS = 3.0
 # The summary in the reply to an add: enough to see what was stored.
 ADDED_SUMMARY_SENTENCES = 3
-# Files and pages may be several times the article (markup, scripts, UTF-8's two bytes per
-# Arabic letter), never less than this.
-MIN_DOWNLOAD_BYTES = 2_000_000
-BYTES_PER_ARTICLE_CHAR = 4
-
-
-class Refused(Exception):
-    """An add that cannot go ahead; the message is the one line the chat is told."""
-
-
-@dataclass(frozen=True, slots=True)
-class Source:
-    """Where an article comes from and how to get its "title\\nbody" text."""
-
-    kind: str  # "text", "document" or "link" (shown in /articles)
-    ref: str
-    load: Callable[[], Awaitable[str]]
-
-
-def download_cap(settings: Settings) -> int:
-    """The most bytes of a file or page read for one article."""
-    return max(MIN_DOWNLOAD_BYTES, BYTES_PER_ARTICLE_CHAR * settings.max_article_chars)
-
-
-def command_text(message: Message) -> str:
-    """What follows ``/add`` (or ``/add@botname``), line breaks kept (line one is the title)."""
-    text = message.text or message.caption or ""
-    entities = message.entities or message.caption_entities
-    command = next(
-        (e for e in entities if e.type == MessageEntity.BOT_COMMAND and e.offset == 0), None
-    )
-    if command is None:
-        return ""
-    # The command is ASCII, so its UTF-16 length is its length in characters.
-    return text[command.length :].strip()
-
-
-def source_of(message: Message, settings: Settings) -> Source | None:
-    """The article ``message`` asks to add, or None when it names none."""
-    if message.document is not None:
-        return _document_source(message.document, settings)
-    held = command_text(message)
-    replied = message.reply_to_message
-    if not held and replied is not None and not from_this_bot(replied):
-        if replied.document is not None:
-            return _document_source(replied.document, settings)
-        # Stripped as Telegram strips a message's own text: the same article stays one.
-        held = (replied.text or replied.caption or "").strip()
-    if not held:
-        return None
-    url = link_argument(held)
-    if url is not None:
-        return Source("link", url, lambda: _fetch(url, settings))
-    return Source("text", "", lambda: _ready(held))
-
-
-async def _ready(text: str) -> str:
-    return text
-
-
-async def _fetch(url: str, settings: Settings) -> str:
-    """The page's article, downloaded in a worker thread (it waits on the network)."""
-    page = await asyncio.to_thread(
-        fetch_page,
-        url,
-        allow_private=settings.allow_private_urls,
-        max_bytes=download_cap(settings),
-    )
-    return page.article_text()
-
-
-def _document_source(document: Document, settings: Settings) -> Source:
-    name = document.file_name or ""
-    return Source("document", name, lambda: _download(document, name, download_cap(settings)))
-
-
-async def _download(document: Document, name: str, cap: int) -> str:
-    """The file's text; its size is checked before anything is downloaded."""
-    if document.file_size is not None and document.file_size > cap:
-        raise Refused(texts.FILE_TOO_BIG.format(limit=f"{cap:,}"))
-    try:
-        file = await document.get_file()
-        content = await file.download_as_bytearray()
-    except TelegramError as exc:
-        raise Refused(texts.FILE_FAILED.format(detail=exc.message)) from None
-    return await asyncio.to_thread(document_text, name, bytes(content), max_bytes=cap)
 
 
 def rejection_text(exc: ArticleRejected) -> str:
     """The chat's one line for an article the service refused."""
-    template = texts.REJECTED.get(exc.reason, texts.REJECTED["unreadable"])
+    template = texts.REJECTED.get(exc.reason, texts.REJECTED_OTHER)
     return template.format(limit=f"{exc.limit:,}", detail=str(exc))
 
 
@@ -156,14 +67,10 @@ def added_text(added: AddedArticle, summary_lines: list[str]) -> str:
 
 async def _with_notice(message: Message, work: Awaitable[str]) -> str:
     """Await ``work``: "typing…" when it is not ready at once, a short notice when it is slow."""
-    pending = asyncio.ensure_future(work)
-    done, _ = await asyncio.wait({pending}, timeout=TYPING_AFTER_SECONDS)
+    pending = asyncio.ensure_future(with_typing(message, work))
+    done, _ = await asyncio.wait({pending}, timeout=NOTICE_AFTER_SECONDS)
     if not done:
-        with contextlib.suppress(TelegramError):
-            await message.reply_chat_action(ChatAction.TYPING)
-        done, _ = await asyncio.wait({pending}, timeout=NOTICE_AFTER_SECONDS)
-        if not done:
-            await reply(message, plain_html(texts.ADDING), quote=quotes_in(message))
+        await reply(message, plain_html(texts.ADDING), quote=quotes_in(message))
     return await pending
 
 
@@ -180,11 +87,17 @@ async def _add(message: Message, source: Source, context: ContextTypes.DEFAULT_T
             added_by=asker_id(message),
         )
     except Refused as exc:
+        log.info("article add status=refused reason=file")
         return plain_html(str(exc))
     except ArticleRejected as exc:
+        log.info("article add status=refused reason=%s", exc.reason)
         return plain_html(rejection_text(exc))
     except SourceError as exc:
+        log.info("article add status=refused reason=source kind=%s", source.kind)
         return plain_html(texts.SOURCE_FAILED.format(detail=str(exc)))
+    except ArticleBotError as exc:  # the database cannot take it (its message is the operator's)
+        log.warning("article add failed: %s", exc)
+        return plain_html(texts.ADD_FAILED)
     summary = None
     if added.created or added.replaced:
         count = min(ADDED_SUMMARY_SENTENCES, state.settings(context).summary_sentences)

@@ -23,8 +23,9 @@ def chat_scope(chat_id: int) -> Scope:
 async def question_scope(message: Message, context: AnyContext) -> Scope:
     """The articles a question in ``message`` is ranked over.
 
-    Under a channel post (a reply to its copy in the discussion group, or a comment in its
-    thread): that post's article only.
+    Every question path (private text, ``/ask``, mentions, replies to the bot) comes here
+    through :func:`~bot.telegram.replies.answer_question`. Under a channel post (a reply to
+    its copy in the discussion group, or a comment in its thread): that post's article only.
     """
     return await thread_scope(message, context) or chat_scope(message.chat_id)
 

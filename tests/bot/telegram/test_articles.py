@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 
 from bot import texts
-from bot.telegram.articles import NOTICE_AFTER_SECONDS
-from index import ArticleLimits
+from bot.telegram.articles import NOTICE_AFTER_SECONDS, rejection_text
+from index import ArticleLimits, ArticleRejected
 from index.library import ArticleLibrary
 from index.service import AnsweringService
 from support.fake_bot_api import DEFAULT_SUPERGROUP_ID, DEFAULT_USER_ID, FakeBotAPI
@@ -158,13 +158,19 @@ async def test_a_document_with_the_caption_add_is_downloaded_and_added(
     too_big = fake_api.document_message(
         b"x", "/add", "supergroup", chat_id=GROUP, user_id=ADMIN, file_size=50_000_000
     )
+    from_member = fake_api.document_message(
+        FOOTBALL.encode("utf-8"), "/add", "supergroup", chat_id=GROUP, user_id=MEMBER
+    )
     async with running_bot(fake_api, live_service):
+        (not_admin,) = await replies(fake_api, from_member)
         added = visible(await final_reply(fake_api, upload))
         (refused,) = await replies(fake_api, too_big)
         (listed,) = await replies(fake_api, group_command(fake_api, "/articles"))
     assert "#1" in added and WATER_TITLE in added
     assert visible(refused).startswith(texts.FILE_TOO_BIG.split("{")[0])
-    assert len(fake_api.calls("getFile")) == 1  # the big file was never asked for
+    assert visible(not_admin) == texts.ADD_NOT_ALLOWED_GROUP
+    # Neither the big file nor the non-admin's was asked for.
+    assert len(fake_api.calls("getFile")) == 1
     assert texts.SOURCE_KINDS["document"] in visible(listed)
 
 
@@ -417,3 +423,13 @@ async def test_scheduled_summaries_use_each_chats_newest_article(
     global_title = next(iter(live_service.titles.values()))
     assert other.startswith(texts.SUMMARY_HEADING.format(title=global_title))
     assert FOOTBALL_TITLE not in other and WATER_TITLE not in other
+
+
+@pytest.mark.parametrize(
+    "reason", ["too_long", "too_many", "unreadable", "unknown", "no_database", "read_only", "new"]
+)
+def test_every_refusal_is_one_arabic_line_naming_its_limit(reason: str) -> None:
+    text = rejection_text(ArticleRejected(reason, "the operator's detail", 12345))
+    assert "\n" not in text and any("\u0600" <= ch <= "\u06ff" for ch in text)
+    if reason in ("too_long", "too_many"):
+        assert "12,345" in text
