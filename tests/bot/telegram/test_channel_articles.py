@@ -345,3 +345,29 @@ async def test_buttons_under_a_thread_answer_stay_with_the_posts_article(
         (context,) = await replies(fake_api, fake_api.callback_query(data, answered))
     assert COST in visible(answer)
     assert COST in visible(context) and DESALINATION_TITLE in visible(context)
+
+
+async def test_a_thread_keeps_its_article_after_a_restart(
+    fake_api: FakeBotAPI, live_service: AnsweringService
+):
+    from index.library import ArticleLibrary
+    from index.storage.database import ArticleDatabase
+
+    fake_api.link_discussion(CHANNEL, GROUP)
+    async with running_bot(fake_api, live_service, auto_add_channels=[CHANNEL]):
+        _, desalination, _ = await post_with_comment(fake_api, DESALINATION)
+    database = live_service.library.database
+    assert database is not None
+    reopened = AnsweringService(
+        live_service.embedder,
+        live_service.corpus,
+        live_service.policy,
+        live_service.background,
+        ArticleLibrary(live_service.corpus, live_service.embedder, ArticleDatabase(database.path)),
+    )
+    async with running_bot(fake_api, reopened):
+        # A reply to the bot's comment: only the recorded thread ties it to the post.
+        comment = fake_api.bot_messages(GROUP)[-1]
+        question = fake_api.thread_comment(GROUP, desalination, COST_QUESTION, reply_to=comment)
+        (answer,) = await replies(fake_api, question)
+    assert COST in visible(answer) and DESALINATION_TITLE in visible(answer)
