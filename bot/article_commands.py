@@ -1,121 +1,79 @@
-"""``article-bot add``, ``articles``, ``remove`` and ``summary --chat``: a chat's articles.
+"""The arguments of ``/add``, ``/remove`` and ``/summary #K`` as people type them.
 
-Listing and removing touch only the database, so they answer at once without the model;
-adding reads its source first, so a missing file or a bad link is reported before the
-model loads.
+Read the same way wherever these commands are typed, so ``#3`` or ``٣`` names the same
+article in every front end, and ``/summary N`` keeps meaning N sentences.
 """
 
 from __future__ import annotations
 
-import argparse
-import json
-from typing import TYPE_CHECKING
+import re
+import unicodedata
+from dataclasses import dataclass
 
-from bot.article_input import read_article
-from bot.commands import CONSOLE_CHAT, article_reference
-from bot.errors import UsageError
-from bot.plain import article_record, render_added_line, render_article_line, render_summary
-from index import Scope
+from bot.commands import summary_sentences
+from bot.urls import is_http_url
 
-if TYPE_CHECKING:
-    from bot.settings import Settings
-    from index import AnsweringService
-
-
-def add(args: argparse.Namespace, settings: Settings) -> int:
-    """Read the article, then load the model and store it: one line says what happened."""
-    from bot.service import open_from_settings
-
-    article = read_article(
-        args.source,
-        max_chars=settings.max_article_chars,
-        allow_private_urls=settings.allow_private_urls,
-    )
-    _check_writable(settings)
-    service, _ = open_from_settings(settings)
-    added = service.add_article(
-        args.chat, article.text, source_kind=article.source_kind, source_ref=article.source_ref
-    )
-    # Printed only once the transaction has committed: a line on screen means it is stored.
-    print(render_added_line(added), flush=True)
-    return 0
+# Article numbers are small; more digits than this is not a number anyone means.
+_MAX_NUMBER_DIGITS = 9
+# A Telegram chat id as the Bot API writes it (negative for groups and channels); the
+# article id ``CHAT#K`` that answers and ``article-bot articles --json`` show starts with it.
+_CHAT_ID = re.compile(r"-?[0-9]{1,19}")
 
 
-def _check_writable(settings: Settings) -> None:
-    """A database that takes no adds (a read-only disk) is said before the model loads."""
-    from index.storage import ArticleDatabase
+@dataclass(frozen=True, slots=True)
+class SummaryRequest:
+    """``/summary [#K] [N]``: which of the chat's articles (None: the default) and how long."""
 
-    database = ArticleDatabase(settings.database_path)
-    try:
-        refusal = database.refusal
-    finally:
-        database.close()
-    if refusal is not None:
-        raise UsageError(refusal)
+    article: int | None = None
+    sentences: int | None = None
 
 
-def list_articles(args: argparse.Namespace, settings: Settings) -> int:
-    from index.storage import ArticleDatabase
+def article_number(word: str) -> int | None:
+    """``3``, ``#3`` or ``#٣`` -> 3; None for anything else (zero included)."""
+    digits = word.strip().removeprefix("#")
+    if not digits.isdecimal() or len(digits) > _MAX_NUMBER_DIGITS:
+        return None
+    number = int("".join(str(unicodedata.decimal(c)) for c in digits))
+    return number if number > 0 else None
 
-    database = ArticleDatabase(settings.database_path)
-    try:
-        listed = database.articles(args.chat)
-    finally:
-        database.close()
-    for stored in listed:
-        if args.json:
-            print(json.dumps(article_record(stored), ensure_ascii=False))
+
+def summary_request(argument: str | None) -> SummaryRequest:
+    """``#K`` picks an article, a bare number the length; either may come first.
+
+    Example:
+        >>> summary_request("#2 5"), summary_request("4")
+        (SummaryRequest(article=2, sentences=5), SummaryRequest(article=None, sentences=4))
+    """
+    article: int | None = None
+    rest: list[str] = []
+    for word in (argument or "").split():
+        if word.startswith("#") and article is None and article_number(word) is not None:
+            article = article_number(word)
         else:
-            print(render_article_line(stored))
-    if not listed and not args.json:
-        print(f"chat {args.chat} has no articles")
-    return 0
+            rest.append(word)
+    return SummaryRequest(article, summary_sentences(" ".join(rest)))
 
 
-def remove(args: argparse.Namespace, settings: Settings) -> int:
-    from index.storage import ArticleDatabase
-
-    chat_id, number = _reference(args.article, args.chat)
-    database = ArticleDatabase(settings.database_path)
-    try:
-        removed = database.remove(chat_id, number)
-    finally:
-        database.close()
-    if removed is None:
-        raise UsageError(_unknown(chat_id, number))
-    print(f"removed #{removed.number} from chat {chat_id}: {removed.title}")
-    return 0
+def link_argument(argument: str) -> str | None:
+    """The URL when ``/add``'s argument is one http(s) link and nothing else."""
+    words = argument.split()
+    if len(words) == 1 and is_http_url(words[0]):
+        return words[0]
+    return None
 
 
-def summary_text(service: AnsweringService, args: argparse.Namespace, n: int) -> str:
-    """Article K, or the chat's newest article, or (while it has none) its whole set."""
-    if args.article is not None:
-        chat_id, number = _reference(args.article, args.chat)
-        picked = service.article_summary(chat_id, number, n)
-        if picked is None:
-            raise UsageError(_unknown(chat_id, number))
-        return render_summary(picked)
-    newest = service.library.newest(args.chat)
-    if newest is not None:
-        picked = service.article_summary(args.chat, newest.number, n)
-        if picked is not None:  # None only when it was removed meanwhile
-            return render_summary(picked)
-    summaries = service.summarize(n, scope=Scope(args.chat))
-    if not summaries:
-        raise UsageError(f"chat {args.chat} has no articles to summarise")
-    return "\n\n".join(render_summary(s) for s in summaries)
+def article_reference(argument: str, chat_id: int) -> tuple[int, int] | None:
+    """(chat, number) of ``K`` or ``#K`` in ``chat_id``, or of the article id ``CHAT#K``.
 
-
-def _reference(argument: str, chat_id: int) -> tuple[int, int]:
-    """(chat, number) of ``K``, ``#K`` or ``CHAT#K``; an id naming another chat than
-    ``--chat`` is refused rather than guessed."""
-    found = article_reference(argument, chat_id)
-    if found is None:
-        raise UsageError(f"{argument!r} is not an article number (K, #K or the id CHAT#K)")
-    if found[0] != chat_id and chat_id != CONSOLE_CHAT:
-        raise UsageError(f"article {argument} is not in chat {chat_id} (--chat)")
-    return found
-
-
-def _unknown(chat_id: int, number: int) -> str:
-    return f"chat {chat_id} has no article #{number} (see: article-bot articles --chat {chat_id})"
+    Example:
+        >>> [article_reference(a, 0) for a in ("4", "#4", "-100123#4", "7#x", "-5")]
+        [(0, 4), (0, 4), (-100123, 4), None, None]
+    """
+    chat, separator, number = argument.strip().rpartition("#")
+    if not separator or not chat:
+        picked = article_number(argument)
+        return None if picked is None else (chat_id, picked)
+    if not _CHAT_ID.fullmatch(chat):
+        return None
+    picked = article_number(number)
+    return None if picked is None else (int(chat), picked)

@@ -15,9 +15,10 @@ from typing import BinaryIO
 
 from bot.errors import UsageError
 
-# The source kinds the command line stores (Telegram's handlers have their own).
+# The source kinds the command line stores ("link" as when a chat sends one; each has its
+# words in texts.SOURCE_KINDS for the chat's /articles).
 FILE_SOURCE = "file"
-URL_SOURCE = "url"
+URL_SOURCE = "link"
 STDIN_SOURCE = "stdin"
 STDIN_ARGUMENT = "-"
 # Bytes read from a file or page per allowed article character: HTML markup and UTF-8

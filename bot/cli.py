@@ -111,7 +111,7 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "ask":
         return _ask(service, args)
     if args.command == "summary":
-        from bot.article_commands import summary_text
+        from bot.article_cli import summary_text
 
         print(summary_text(service, args, args.n or settings.summary_sentences))
         return 0
@@ -127,13 +127,13 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _articles(args: argparse.Namespace, settings: Settings) -> int:
-    from bot import article_commands
+    from bot import article_cli
 
     if args.command == "add":
-        return article_commands.add(args, settings)
+        return article_cli.add(args, settings)
     if args.command == "remove":
-        return article_commands.remove(args, settings)
-    return article_commands.list_articles(args, settings)
+        return article_cli.remove(args, settings)
+    return article_cli.list_articles(args, settings)
 
 
 def _open(settings: Settings, *, progress: bool) -> AnsweringService:

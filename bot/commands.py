@@ -14,10 +14,6 @@ from index import MAX_SUMMARY_SENTENCES
 # The operator's own article set (command line and console). Telegram chat ids are never 0,
 # so it can be no chat's set.
 CONSOLE_CHAT = 0
-# Article numbers are small; nine digits also keeps int() off 5,000-digit input.
-_MAX_NUMBER_DIGITS = 9
-# A Telegram chat id as the Bot API writes it: negative for groups and channels.
-_CHAT_ID = re.compile(r"-?[0-9]{1,19}")
 # What Telegram marks as a bot command: a slash and Latin letters, digits or "_" at the start.
 _COMMAND = re.compile(r"/([A-Za-z0-9_]{1,64})(?:@[A-Za-z0-9_]+)?(?=\s|$)")
 
@@ -55,33 +51,3 @@ def summary_sentences(argument: str | None) -> int | None:
     if count < 1:
         return None
     return min(count, MAX_SUMMARY_SENTENCES)
-
-
-def article_number(argument: str | None) -> int | None:
-    """The article a reader picked with ``K`` or ``#K`` (any script's digits); None otherwise.
-
-    Example:
-        >>> [article_number(a) for a in ("3", "#3", "#٣", "0", "x", "", None)]
-        [3, 3, 3, None, None, None, None]
-    """
-    word = (argument or "").strip().removeprefix("#")
-    if not word.isdecimal() or len(word) > _MAX_NUMBER_DIGITS:
-        return None
-    return int("".join(str(unicodedata.decimal(c)) for c in word)) or None
-
-
-def article_reference(argument: str, chat_id: int) -> tuple[int, int] | None:
-    """(chat, number) of ``K``, ``#K`` or the article id ``CHAT#K``; None when it is neither.
-
-    Example:
-        >>> [article_reference(a, 0) for a in ("4", "#4", "-100123#4", "7#x", "-5")]
-        [(0, 4), (0, 4), (-100123, 4), None, None]
-    """
-    chat, separator, number = argument.strip().rpartition("#")
-    if not separator or not chat:
-        picked = article_number(argument)
-        return None if picked is None else (chat_id, picked)
-    if not _CHAT_ID.fullmatch(chat):
-        return None
-    picked = article_number(number)
-    return None if picked is None else (int(chat), picked)

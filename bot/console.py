@@ -10,6 +10,7 @@ import contextlib
 from collections.abc import Callable
 
 from bot import commands, texts
+from bot.article_commands import article_number, summary_request
 from bot.article_input import STDIN_ARGUMENT, read_article
 from bot.commands import CONSOLE_CHAT
 from bot.plain import (
@@ -89,22 +90,20 @@ def chat_reply(
 
 
 def _summary(service: AnsweringService, argument: str, default: int) -> str:
-    """``/summary [N]``: the newest of the operator's articles (the seeds while there are none);
-    ``/summary #K [N]``: article K."""
-    words = argument.split()
-    if words and words[0].startswith("#"):
-        number = commands.article_number(words[0])
-        n = commands.summary_sentences(" ".join(words[1:])) or default
-        summary = service.article_summary(CONSOLE_CHAT, number, n) if number is not None else None
-        if summary is None:
-            return texts.CONSOLE_UNKNOWN_ARTICLE.format(reference=words[0])
-        return render_summary(summary)
-    n = commands.summary_sentences(argument) or default
+    """``/summary [#K] [N]``: article K, else the newest of the operator's articles (the
+    seeds while there are none), read as the chats read it."""
+    request = summary_request(argument)
+    n = request.sentences or default
+    if request.article is not None:
+        picked = service.article_summary(CONSOLE_CHAT, request.article, n)
+        if picked is None:
+            return texts.UNKNOWN_ARTICLE.format(number=request.article)
+        return render_summary(picked)
     newest = service.library.newest(CONSOLE_CHAT)
     if newest is not None:
-        summary = service.article_summary(CONSOLE_CHAT, newest.number, n)
-        if summary is not None:  # None only when it was removed meanwhile
-            return render_summary(summary)
+        picked = service.article_summary(CONSOLE_CHAT, newest.number, n)
+        if picked is not None:  # None only when it was removed meanwhile
+            return render_summary(picked)
     return "\n\n".join(render_summary(s) for s in service.summarize(n))
 
 
@@ -132,13 +131,14 @@ def _add(service: AnsweringService, argument: str, *, allow_private_urls: bool) 
 
 
 def _remove(service: AnsweringService, argument: str) -> str:
-    number = commands.article_number(argument.split()[0] if argument.split() else None)
+    words = argument.split()
+    number = article_number(words[0]) if words else None
     if number is None:
-        return texts.CONSOLE_REMOVE_USAGE
+        return texts.REMOVE_USAGE
     try:
         removed = service.remove_article(CONSOLE_CHAT, number)
     except ArticleBotError as exc:  # no article database is open
         return texts.CONSOLE_FAILED.format(problem=exc)
     if removed is None:
-        return texts.CONSOLE_UNKNOWN_ARTICLE.format(reference=f"#{number}")
-    return texts.CONSOLE_REMOVED.format(number=removed.number, title=removed.title)
+        return texts.UNKNOWN_ARTICLE.format(number=number)
+    return texts.REMOVED.format(number=removed.number, title=removed.title)

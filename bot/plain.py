@@ -94,7 +94,7 @@ def article_record(stored: StoredArticle) -> dict[str, object]:
 
 def render_console_added(added: AddedArticle) -> str:
     a = added.article
-    template = texts.CONSOLE_ADDED if added.created else texts.CONSOLE_ALREADY_ADDED
+    template = texts.CONSOLE_ADDED if added.created else texts.ALREADY_ADDED
     return template.format(number=a.number, title=a.title, sentences=a.sentences)
 
 

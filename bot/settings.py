@@ -148,6 +148,12 @@ class Settings(BaseSettings):
         return value
 
     @property
+    def telegram_base_file_url(self) -> str:
+        """Where files sent to the bot are downloaded: the same server, ``/file/bot``."""
+        base = self.telegram_base_url.rstrip("/")
+        return base.removesuffix("/bot") + "/file/bot" if base.endswith("/bot") else base
+
+    @property
     def index_dir(self) -> Path:
         return self.data_dir / "index"
 

@@ -26,7 +26,18 @@ from telegram.request import HTTPXRequest
 from bot import texts
 from bot.service import open_from_settings
 from bot.settings import Settings
-from bot.telegram import callbacks, channels, groups, inline, jobs, private, state, summaries
+from bot.telegram import (
+    articles,
+    callbacks,
+    channels,
+    groups,
+    inline,
+    jobs,
+    private,
+    state,
+    summaries,
+    threads,
+)
 from bot.telegram.answering import Answerer
 from bot.telegram.errors import on_error
 from bot.telegram.fairness import FairUpdateProcessor
@@ -47,6 +58,7 @@ BotApplication = Application[Any, Any, Any, Any, Any, Any]
 ALLOWED_UPDATES = [
     Update.MESSAGE,
     Update.CHANNEL_POST,
+    Update.EDITED_CHANNEL_POST,
     Update.CALLBACK_QUERY,
     Update.INLINE_QUERY,
 ]
@@ -59,8 +71,8 @@ READ_TIMEOUT = 10.0
 WRITE_TIMEOUT = 10.0
 POOL_TIMEOUT = 10.0
 FLOOD_RETRIES = 3
-PRIVATE_COMMANDS = ("start", "help", "summary")
-GROUP_COMMANDS = ("ask", "summary", "help")
+PRIVATE_COMMANDS = ("start", "help", "summary", "add", "articles", "remove")
+GROUP_COMMANDS = ("ask", "summary", "add", "articles", "remove", "help")
 
 
 def build_application(
@@ -84,6 +96,7 @@ def build_application(
     bot = SafeBot(
         settings.telegram_bot_token.get_secret_value(),
         base_url=settings.telegram_base_url,
+        base_file_url=settings.telegram_base_file_url,
         request=request,
         get_updates_request=HTTPXRequest(connection_pool_size=2),
         rate_limiter=limiter,
@@ -111,8 +124,11 @@ def build_application(
     )
     if service is not None:
         application.bot_data[state.SERVICE] = service
-    # One handler group, so the first matching handler wins, in this order.
-    for module in (private, groups, summaries, jobs, channels, inline, callbacks):
+    # One handler group, so the first matching handler wins, in this order: a channel
+    # post's copy in its discussion group first (it is never a command or a question),
+    # then articles (a file captioned /add in a private chat is not the "text only" case).
+    modules = (threads, articles, private, groups, summaries, jobs, channels, inline, callbacks)
+    for module in modules:
         application.add_handlers(module.handlers())
     application.add_handlers(private.fallback_handlers())
     application.add_error_handler(on_error)

@@ -1,5 +1,8 @@
 """Button presses under an answer: more sentences, the surrounding text, and feedback.
 
+A press is resolved in the article set of the chat the answer is in
+(:func:`~bot.telegram.scopes.button_scope`), so no button can show another chat's article.
+
 "More" and "context" reply to the answer with the extra sentences and take their button
 off the answer, so a second press cannot post the same text again. Feedback is logged
 (the product's only signal of answer quality from real readers) and thanked.
@@ -31,7 +34,8 @@ from bot.telegram.buttons import (
 from bot.telegram.html import render_passages
 from bot.telegram.ratelimit import Verdict
 from bot.telegram.replies import reply
-from index import Passage
+from bot.telegram.scopes import button_scope
+from index import ArticleRejected, Passage, Scope
 from index.text import content_terms
 
 log = logging.getLogger(__name__)
@@ -53,8 +57,9 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     press = decode(query.data)
     message = query.message if isinstance(query.message, Message) else None
     answerer = state.answerer(context)
-    sentences = resolve(press, article_refs(answerer.service.titles)) if press is not None else None
-    if press is None or sentences is None or message is None:
+    scope = await button_scope(message, context) if message is not None else None
+    sentences = await _resolve(answerer, press, scope)
+    if press is None or sentences is None or message is None or scope is None:
         await query.answer(texts.STALE_BUTTON)
         log.info("button stale")
         return
@@ -70,7 +75,7 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         log.info("button repeated: ignored")
         return
     try:
-        await _act(query, message, press, sentences, answerer)
+        await _act(query, message, press, sentences, answerer, scope)
     except BaseException:
         presses.release(claim)  # nothing was posted: a new press may try again
         raise
@@ -82,12 +87,25 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     )
 
 
+async def _resolve(
+    answerer: Answerer, press: Press | None, scope: Scope | None
+) -> list[tuple[str, int]] | None:
+    """The press's sentences among the articles of ``scope``; None when any is not there."""
+    if press is None or scope is None:
+        return None
+    try:
+        return resolve(press, article_refs(await answerer.titles(scope)))
+    except ArticleRejected:  # the scope's one article was removed
+        return None
+
+
 async def _act(
     query: CallbackQuery,
     message: Message,
     press: Press,
     sentences: list[tuple[str, int]],
     answerer: Answerer,
+    scope: Scope,
 ) -> None:
     if press.is_feedback:
         await _feedback(query, message, press, sentences)
@@ -95,12 +113,12 @@ async def _act(
     passages: list[Passage] = []
     if press.action is Action.CONTEXT:
         article_id, number = sentences[0]
-        passages = list(await answerer.context(article_id, number, CONTEXT_RADIUS))
+        passages = list(await answerer.context(article_id, number, CONTEXT_RADIUS, scope))
         found = any(p.number == number for p in passages)
         title = texts.CONTEXT_HEADING
     else:
         for article_id, number in sentences:
-            passages.extend(await answerer.context(article_id, number, radius=0))
+            passages.extend(await answerer.context(article_id, number, 0, scope))
         found = len(passages) == len(sentences)
         title = texts.MORE_HEADING
     if not found:

@@ -1,9 +1,10 @@
 """Scheduled summaries and ``/post``: the summary published to the configured chats.
 
 ``SUMMARY_CHAT_IDS`` lists chats or channels (the bot must be a member, or an admin of a
-channel); ``SUMMARY_INTERVAL`` is the schedule. The first post comes one interval after
-start-up, so restarting the bot does not re-post at once. A chat that fails (bot removed,
-blocked) is logged and skipped; the others still get the summary.
+channel); ``SUMMARY_INTERVAL`` is the schedule. Each chat gets the summary of its own
+newest article when it has one, else the global articles' summaries. The first post comes
+one interval after start-up, so restarting the bot does not re-post at once. A chat that
+fails (bot removed, blocked) is logged and skipped; the others still get the summary.
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ from bot import texts
 from bot.settings import Settings
 from bot.telegram import state
 from bot.telegram.html import plain_html
-from bot.telegram.replies import command_allowed, quotes_in, reply, send_parts, summary_text
+from bot.telegram.replies import command_allowed, quotes_in, reply, send_parts
+from bot.telegram.summaries import chat_summary_text
 
 log = logging.getLogger(__name__)
 
@@ -31,10 +33,10 @@ async def publish_summary(context: ContextTypes.DEFAULT_TYPE) -> int:
     chat_ids = state.settings(context).summary_chat_ids
     if not chat_ids:
         return 0
-    text = await summary_text(context)
     posted = 0
     for chat_id in chat_ids:
         try:
+            text = await chat_summary_text(context, chat_id, hint=False)
             await send_parts(context.bot, chat_id, text)
         except TelegramError as exc:
             log.warning("summary not posted to chat %s: %s", chat_id, exc.message)

@@ -37,8 +37,10 @@ async def on_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     message = update.effective_message
     if message is None or not await command_allowed(message, context):
         return
-    titles = list(state.answerer(context).service.titles.values())
-    text = texts.help_text(titles, bot_username=context.bot.username)
+    answerer = state.answerer(context)
+    titles = list(answerer.service.titles.values())
+    own = await answerer.articles(message.chat_id)
+    text = texts.help_text(titles, bot_username=context.bot.username, own_articles=len(own))
     await reply(message, plain_html(text), quote=quotes_in(message))
 
 

@@ -11,6 +11,8 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections.abc import Awaitable
+from typing import TypeVar
 
 from telegram import Bot, InlineKeyboardMarkup, Message, ReplyParameters, Update
 from telegram.constants import ChatAction, ChatType
@@ -23,9 +25,13 @@ from bot.telegram.buttons import answer_keyboard
 from bot.telegram.html import plain_html, render_answer, render_summaries
 from bot.telegram.outbox import QueuedForDelivery
 from bot.telegram.ratelimit import Verdict
+from bot.telegram.scopes import question_scope
 from bot.telegram.split import split_html
+from index import Scope
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 # Show "typing…" only when an answer is not ready this fast: most are, and every chat
 # action counts against Telegram's per-bot message budget.
@@ -122,9 +128,16 @@ async def busy_notice(update: Update) -> None:
 
 
 async def answer_question(
-    message: Message, question: str, context: ContextTypes.DEFAULT_TYPE
+    message: Message,
+    question: str,
+    context: ContextTypes.DEFAULT_TYPE,
+    scope: Scope | None = None,
 ) -> None:
-    """Rate-limit, answer and reply; logs chat type, status and latency, never the question."""
+    """Rate-limit, answer and reply; logs chat type, status and latency, never the question.
+
+    ``scope`` is the article set to rank over: by default what
+    :func:`~bot.telegram.scopes.question_scope` says for ``message``.
+    """
     started = time.perf_counter()
     quote = quotes_in(message)
     verdict = state.question_limiter(context).check(asker_id(message))
@@ -134,12 +147,9 @@ async def answer_question(
         log.info("question chat=%s status=rate_limited", message.chat.type)
         return
     answerer = state.answerer(context)
-    pending = asyncio.ensure_future(answerer.ask(question))
-    done, _ = await asyncio.wait({pending}, timeout=TYPING_AFTER_SECONDS)
-    if not done:
-        with contextlib.suppress(TelegramError):
-            await message.reply_chat_action(ChatAction.TYPING)
-    answer = await pending
+    if scope is None:
+        scope = await question_scope(message, context)
+    answer = await with_typing(message, answerer.ask(question, scope))
     text = render_answer(answer, max_question_chars=answerer.max_question_chars)
     sent = await reply(message, text, quote=quote, keyboard=answer_keyboard(answer))
     log.info(
@@ -149,6 +159,16 @@ async def answer_question(
         len(sent),
         (time.perf_counter() - started) * 1000,
     )
+
+
+async def with_typing(message: Message, work: Awaitable[T]) -> T:
+    """Await ``work``, showing "typing…" in the chat when it is not ready at once."""
+    pending = asyncio.ensure_future(work)
+    done, _ = await asyncio.wait({pending}, timeout=TYPING_AFTER_SECONDS)
+    if not done:
+        with contextlib.suppress(TelegramError):
+            await message.reply_chat_action(ChatAction.TYPING)
+    return await pending
 
 
 async def summary_text(context: ContextTypes.DEFAULT_TYPE, n: int | None = None) -> str:

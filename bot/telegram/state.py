@@ -12,6 +12,7 @@ from typing import Any, cast
 from telegram.ext import CallbackContext
 
 from bot.settings import Settings
+from bot.telegram.admins import AdminCache
 from bot.telegram.answering import Answerer
 from bot.telegram.once import Once
 from bot.telegram.ratelimit import QuestionLimiter
@@ -24,6 +25,7 @@ INLINE_LIMITER = "inline_limiter"
 COMMAND_LIMITER = "command_limiter"
 BUTTON_PRESSES = "button_presses"
 OUTBOX = "outbox"
+ADMIN_CACHE = "admin_cache"
 
 AnyContext = CallbackContext[Any, Any, Any, Any]
 
@@ -51,3 +53,8 @@ def command_limiter(context: AnyContext) -> QuestionLimiter:
 def button_presses(context: AnyContext) -> Once:
     """Button presses already acted on: a double tap posts once and votes once."""
     return cast(Once, context.bot_data.setdefault(BUTTON_PRESSES, Once()))
+
+
+def admin_cache(context: AnyContext) -> AdminCache:
+    """Each group's administrators, as last asked of Telegram."""
+    return cast(AdminCache, context.bot_data.setdefault(ADMIN_CACHE, AdminCache()))

@@ -166,7 +166,7 @@ def test_add_a_page_from_a_link(workdir, capsys, monkeypatch, site):
     assert _out(capsys).startswith(f"added #1 in chat 0: {title}")
     assert main(["articles", "--json"]) == 0
     record = json.loads(_out(capsys))
-    assert record["source_kind"] == "url" and record["source_ref"] == url
+    assert record["source_kind"] == "link" and record["source_ref"] == url
     answer = _ask(capsys, WATER_QUESTION)
     assert answer["answered"] and answer["answers"][0]["article"] == "0#1"
 

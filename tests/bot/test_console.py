@@ -87,13 +87,11 @@ def test_the_operators_own_articles(live_service, tmp_path):
     assert newest.splitlines()[0] == texts.SUMMARY_HEADING.format(title=title)
     assert newest.count("[الجملة") == 2
     assert _reply(live_service, "/summary #1 1").count("[الجملة") == 1
-    assert _reply(live_service, "/summary #7") == texts.CONSOLE_UNKNOWN_ARTICLE.format(
-        reference="#7"
-    )
+    assert _reply(live_service, "/summary #7") == texts.UNKNOWN_ARTICLE.format(number=7)
 
-    assert _reply(live_service, "/remove 1") == texts.CONSOLE_REMOVED.format(number=1, title=title)
+    assert _reply(live_service, "/remove 1") == texts.REMOVED.format(number=1, title=title)
     assert texts.NOT_COVERED in _reply(live_service, question)
-    assert _reply(live_service, "/remove 1") == texts.CONSOLE_UNKNOWN_ARTICLE.format(reference="#1")
+    assert _reply(live_service, "/remove 1") == texts.UNKNOWN_ARTICLE.format(number=1)
     assert _reply(live_service, "/summary 1").startswith("ملخص المقال:")  # the seeds again
 
 
@@ -102,8 +100,8 @@ def test_the_operators_own_articles(live_service, tmp_path):
     [
         ("/add", texts.CONSOLE_ADD_USAGE),
         ("/add -", texts.CONSOLE_ADD_USAGE),
-        ("/remove", texts.CONSOLE_REMOVE_USAGE),
-        ("/remove أول", texts.CONSOLE_REMOVE_USAGE),
+        ("/remove", texts.REMOVE_USAGE),
+        ("/remove أول", texts.REMOVE_USAGE),
     ],
 )
 def test_article_commands_without_what_they_need(live_service, line, reply):
