@@ -110,12 +110,12 @@ def sentence_pool(contexts: Sequence[ContextSet], seed: int = SEED) -> list[str]
     seen: dict[str, None] = {}
     for context in contexts:
         for text in context.sentences:
-            text = text.strip()
-            if (
-                MIN_SENTENCE_CHARS <= len(text) <= MAX_SENTENCE_CHARS
-                and "\n" not in text
-                and len(split_sentences(text)) == 1
-            ):
+            spans = split_sentences(text)
+            if len(spans) != 1 or "\n" in text:
+                continue
+            start, end = spans[0]
+            text = text[start:end]  # as the splitter cuts it (invisible marks trimmed)
+            if MIN_SENTENCE_CHARS <= len(text) <= MAX_SENTENCE_CHARS:
                 seen[text] = None
     pool = list(seen)
     random.Random(seed).shuffle(pool)
