@@ -20,9 +20,11 @@ class LexicalIndex:
     def __init__(self, texts: Sequence[str]) -> None:
         docs = [content_terms(t) for t in texts]
         self._texts = texts
-        self._doc_sets = [set(d) for d in docs]
+        # Each sentence's distinct terms: a tuple of about 15 takes a fifth of a set's memory,
+        # and every chat's corpus keeps one per sentence.
+        self._doc_terms = [tuple(dict.fromkeys(d)) for d in docs]
         self._n = len(docs)
-        df = Counter(term for terms in self._doc_sets for term in terms)
+        df = Counter(term for terms in self._doc_terms for term in terms)
         self._idf = {t: math.log(1 + (self._n - c + 0.5) / (c + 0.5)) for t, c in df.items()}
         self._bm25: bm25s.BM25 | None = None
         if self._n and any(docs):
@@ -58,7 +60,7 @@ class LexicalIndex:
         weights = {t: self._idf.get(t, unseen) for t in terms}
         total = sum(weights.values())
         return np.asarray(
-            [sum(w for t, w in weights.items() if t in doc) / total for doc in self._doc_sets],
+            [sum(w for t, w in weights.items() if t in doc) / total for doc in self._doc_terms],
             dtype=np.float32,
         )
 

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import gc
+import random
+import tracemalloc
+
 import numpy as np
 
 from index.retrieval import lexical
@@ -37,3 +41,22 @@ def test_a_latin_name_finds_the_sentence_that_writes_it_in_arabic():
     scores = index.scores("Who did Lavrov meet?")
     assert int(np.argmax(scores)) == 0 and scores[0] > 0
     assert index.coverage("Lavrov")[0] > index.coverage("Lavrov")[1]
+
+
+def test_the_index_keeps_little_per_sentence_beside_bm25():
+    # Every chat's corpus keeps a lexical index over its sentences: what this module stores
+    # per sentence (its distinct terms) must stay small next to the vectors (1.5 KiB each).
+    words = " ".join(SENTENCES).replace(".", "").split()
+    rng = random.Random(0)
+    texts = [" ".join(rng.sample(words, 15)) + "." for _ in range(300)]
+    tracemalloc.start()
+    try:
+        index = LexicalIndex(texts)
+        gc.collect()
+        snapshot = tracemalloc.take_snapshot()
+    finally:
+        tracemalloc.stop()
+    kept = snapshot.filter_traces([tracemalloc.Filter(True, lexical.__file__)])
+    per_sentence = sum(s.size for s in kept.statistics("filename")) / len(texts)
+    assert per_sentence < 400, f"{per_sentence:.0f} bytes per sentence"
+    assert index.coverage(texts[0]).max() == 1.0
