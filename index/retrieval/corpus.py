@@ -17,6 +17,7 @@ import numpy as np
 
 from index.retrieval.clauses import SentenceVectors
 from index.retrieval.lexical import LexicalIndex
+from index.text.answer_type import AnswerType, sentence_has_type
 from index.text.sentences import Sentence
 
 
@@ -28,11 +29,13 @@ class Corpus:
     embedded: SentenceVectors
     titles: dict[str, str] = field(default_factory=dict)
     _lexical: LexicalIndex = field(init=False, repr=False)
+    _type_match: dict[AnswerType, np.ndarray] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         if len(self.sentences) != len(self.vectors):
             raise ValueError("one vector per sentence is required")
         self._lexical = LexicalIndex([s.text for s in self.sentences])
+        self._type_match = {}
 
     @property
     def vectors(self) -> np.ndarray:
@@ -71,6 +74,22 @@ class Corpus:
 
     def lexical_coverage(self, question: str) -> np.ndarray:
         return self._lexical.coverage(question)
+
+    def type_match(self, answer_type: AnswerType) -> np.ndarray:
+        """1 for the sentences that hold something of ``answer_type``, else 0 (do not modify).
+
+        Worked out once per corpus and type: checking every sentence again for each
+        question made a question's cost grow with the chat's articles.
+        """
+        if answer_type is AnswerType.NONE:
+            return np.zeros(len(self.sentences), dtype=np.float32)
+        found = self._type_match.get(answer_type)
+        if found is None:
+            found = np.asarray(
+                [sentence_has_type(s.text, answer_type) for s in self.sentences], dtype=np.float32
+            )
+            self._type_match[answer_type] = found
+        return found
 
     def position(self, article_id: str, number: int) -> int | None:
         """Index in ``sentences`` of one article's sentence, if it exists."""

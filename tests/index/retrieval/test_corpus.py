@@ -40,3 +40,29 @@ def test_a_corpus_keeps_no_second_copy_of_its_vectors():
     saved = corpus.faiss_index
     assert saved.ntotal == 20
     np.testing.assert_array_equal(saved.reconstruct_n(0, 20), vectors)
+
+
+def test_sentences_holding_the_wanted_type_are_found_once_per_corpus(monkeypatch):
+    # A question asking "how many" favours sentences with a number; checking every sentence
+    # of a chat's corpus again for each question made questions slower as articles grew.
+    from index.retrieval import corpus as corpus_module
+    from index.retrieval.ranking import lexical_signals
+
+    texts = ["قتل خمسة أشخاص في الهجوم.", "قال الوزير إن المفاوضات مستمرة.", "بلغت الخسائر 5%."]
+    sentences = [Sentence("a", i, t, 0, len(t)) for i, t in enumerate(texts)]
+    vectors = np.eye(3, 8, dtype=np.float32)
+    empty = np.zeros((0, 8), dtype=np.float32)
+    corpus = Corpus(sentences, SentenceVectors(vectors, empty, np.zeros(0, np.int64)))
+    checked: list[str] = []
+    original = corpus_module.sentence_has_type
+
+    def counting(text, answer_type):
+        checked.append(text)
+        return original(text, answer_type)
+
+    monkeypatch.setattr(corpus_module, "sentence_has_type", counting)
+    first = lexical_signals(corpus, "كم شخصا قتل في الهجوم؟").type_match
+    again = lexical_signals(corpus, "كم بلغت الخسائر؟").type_match
+    assert first.tolist() == again.tolist() == [1.0, 0.0, 1.0]
+    assert len(checked) == len(texts)
+    assert not lexical_signals(corpus, "من قال إن المفاوضات مستمرة؟").type_match.any()
