@@ -225,7 +225,10 @@ def measure(
     """All three measurements, in a temporary folder."""
     needed = ADDS * ARTICLE_SENTENCES
     if len(pool) < needed + ARTICLE_SENTENCES:
-        raise ValueError(f"the contexts give {len(pool)} usable sentences; {needed} are needed")
+        raise ValueError(
+            f"the contexts give {len(pool)} usable sentences; "
+            f"{needed + ARTICLE_SENTENCES} are needed"
+        )
     rng = random.Random(SEED)
     chats = [FIRST_CHAT - i for i in range(CHATS)]
 
@@ -396,7 +399,12 @@ def main() -> None:
     ]
     embedder = load_embedder(settings.model_spec)
     rows: list[tuple[str, str]] = []
-    article_figures(settings, embedder, contexts, lambda what, value: rows.append((what, value)))
+    try:
+        article_figures(
+            settings, embedder, contexts, lambda what, value: rows.append((what, value))
+        )
+    except ValueError as exc:  # too few usable sentences in the files given
+        parser.error(str(exc))
     print()
     for what, value in rows:
         print(_row(what, value))
