@@ -21,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
+from bench.articles import article_figures
 from bench.bot_e2e import bot_reliability_figures, bot_throughput_figures
 from bench.bot_peak import bot_peak_mib
 from bench.quality import QualitySet, abstention_figures, leave_one_out_figures, ranking_figures
@@ -384,6 +385,11 @@ def main() -> None:
         "--quality-only", action="store_true", help="only the quality sections (no timings)"
     )
     parser.add_argument(
+        "--skip-articles",
+        action="store_true",
+        help="skip the chats' own articles figures (adds, 1,000 articles over 100 chats)",
+    )
+    parser.add_argument(
         "--skip-bot",
         action="store_true",
         help="skip the Telegram bot end-to-end figures (many chats against a local fake API)",
@@ -418,6 +424,8 @@ def main() -> None:
             data = read_eval_file(args.article_questions)
             asked = [q.question for q in data if isinstance(q, ArticleQuestion)]
             footprint_figures(settings, asked, summary)
+        if not args.skip_articles:
+            article_figures(settings, embedder, [c for s in sets for c in s.contexts], summary.add)
     others = [
         (backend, load_embedder(ModelSpec(settings.embedding_model, settings.models_dir, backend)))
         for backend in args.backends.split(",")

@@ -108,20 +108,17 @@ class ArticleLibrary:
         stored = [self._current(a) for a in self.database.vectors(scope.chat_id, scope.article)]
         if scope.article is not None and not stored:
             raise ArticleRejected("unknown", f"there is no article #{scope.article} here")
-        own = Corpus(
-            [s for a in stored for s in a.sentences],
-            SentenceVectors.concat([a.vectors for a in stored], self.embedder.dim),
-            {a.article.key: a.article.title for a in stored},
-        )
-        if scope.article is not None or not self.seeds_visible:
-            return own
-        if not stored:
-            return self.seeds
-        return Corpus(
-            [*self.seeds.sentences, *own.sentences],
-            SentenceVectors.concat([self.seeds.embedded, own.embedded], self.embedder.dim),
-            {**self.seeds.titles, **own.titles},
-        )
+        sentences = [s for a in stored for s in a.sentences]
+        vectors = [a.vectors for a in stored]
+        titles = {a.article.key: a.article.title for a in stored}
+        if scope.article is None and self.seeds_visible:
+            if not stored:
+                return self.seeds
+            sentences = [*self.seeds.sentences, *sentences]
+            vectors = [self.seeds.embedded, *vectors]
+            titles = {**self.seeds.titles, **titles}
+        # One Corpus only: building its indexes (BM25, FAISS) is most of a chat's first question.
+        return Corpus(sentences, SentenceVectors.concat(vectors, self.embedder.dim), titles)
 
     def _current(self, stored: ArticleVectors) -> ArticleVectors:
         """The article's vectors from this model: re-embedded (and saved) after a model change."""

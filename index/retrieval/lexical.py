@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Sequence
+from functools import cached_property
 
 import bm25s
 import numpy as np
@@ -17,16 +18,27 @@ class LexicalIndex:
     """BM25 scores and IDF-weighted coverage of a question's terms, per sentence."""
 
     def __init__(self, texts: Sequence[str]) -> None:
-        self._docs = [content_terms(t) for t in texts]
-        self._doc_sets = [set(d) for d in self._docs]
-        self._n = len(self._docs)
-        df = Counter(term for terms in self._doc_sets for term in terms)
+        docs = [content_terms(t) for t in texts]
+        self._texts = texts
+        # Each sentence's distinct terms: a tuple of about 15 takes a fifth of a set's memory,
+        # and every chat's corpus keeps one per sentence.
+        self._doc_terms = [tuple(dict.fromkeys(d)) for d in docs]
+        self._n = len(docs)
+        df = Counter(term for terms in self._doc_terms for term in terms)
         self._idf = {t: math.log(1 + (self._n - c + 0.5) / (c + 0.5)) for t, c in df.items()}
-        self._by_skeleton = _skeleton_map(texts)
         self._bm25: bm25s.BM25 | None = None
-        if self._n and any(self._docs):
+        if self._n and any(docs):
             self._bm25 = bm25s.BM25()
-            self._bm25.index(self._docs, show_progress=False)
+            self._bm25.index(docs, show_progress=False)
+
+    @cached_property
+    def _by_skeleton(self) -> dict[str, set[str]]:
+        """Consonant skeletons of the sentences' words, for Latin-script names in questions.
+
+        Built on the first question that has one: most never do, and building it costs
+        more than the rest of the index, which every chat's corpus builds on first use.
+        """
+        return _skeleton_map(self._texts)
 
     def scores(self, question: str) -> np.ndarray:
         """BM25 score of every sentence for the question (zeros when nothing matches)."""
@@ -48,7 +60,7 @@ class LexicalIndex:
         weights = {t: self._idf.get(t, unseen) for t in terms}
         total = sum(weights.values())
         return np.asarray(
-            [sum(w for t, w in weights.items() if t in doc) / total for doc in self._doc_sets],
+            [sum(w for t, w in weights.items() if t in doc) / total for doc in self._doc_terms],
             dtype=np.float32,
         )
 

@@ -16,7 +16,7 @@ from enum import Enum
 import numpy as np
 
 from index.retrieval.corpus import Corpus
-from index.text.answer_type import AnswerType, question_answer_type, sentence_has_type
+from index.text.answer_type import question_answer_type
 
 
 class Method(Enum):
@@ -88,15 +88,10 @@ class DenseSignals:
 
 
 def lexical_signals(corpus: Corpus, question: str) -> LexicalSignals:
-    answer_type = question_answer_type(question)
-    if answer_type is AnswerType.NONE:
-        type_match = np.zeros(len(corpus), dtype=np.float32)
-    else:
-        type_match = np.asarray(
-            [sentence_has_type(s.text, answer_type) for s in corpus.sentences], dtype=np.float32
-        )
     return LexicalSignals(
-        corpus.lexical_scores(question), corpus.lexical_coverage(question), type_match
+        corpus.lexical_scores(question),
+        corpus.lexical_coverage(question),
+        corpus.type_match(question_answer_type(question)),
     )
 
 

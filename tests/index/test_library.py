@@ -120,3 +120,27 @@ def test_an_add_by_another_process_is_seen_without_a_restart(live_service, tmp_p
     )
     other.add(-100, WATER, source_kind="file")
     assert live_service.ask(WATER_QUESTION, scope=Scope(-100)).answered
+
+
+def test_a_chat_s_first_question_indexes_its_sentences_once(live_service, monkeypatch):
+    # Building the lexical index is most of a chat's first question; the chat's set (seeds
+    # plus its own articles) is indexed once, not its own articles first and then again.
+    from index.retrieval import corpus
+
+    indexed: list[int] = []
+    original = corpus.LexicalIndex
+
+    def counting(texts):
+        indexed.append(len(texts))
+        return original(texts)
+
+    live_service.add_article(-100, WATER, source_kind="text")
+    live_service.add_article(-100, FOOTBALL, source_kind="text")
+    monkeypatch.setattr(corpus, "LexicalIndex", counting)
+    answer = live_service.ask(WATER_QUESTION, scope=Scope(-100))
+    assert answer.answered
+    assert indexed == [
+        len(live_service.corpus) + sum(a.sentences for a in live_service.articles(-100))
+    ]
+    live_service.ask(SEED_QUESTION, scope=Scope(-100))
+    assert len(indexed) == 1

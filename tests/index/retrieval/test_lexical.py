@@ -1,0 +1,62 @@
+"""The lexical index: what it costs to build, and Latin-script names matched to Arabic words."""
+
+from __future__ import annotations
+
+import gc
+import random
+import tracemalloc
+
+import numpy as np
+
+from index.retrieval import lexical
+from index.retrieval.lexical import LexicalIndex
+
+SENTENCES = [
+    "التقى وزير الخارجية الروسي سيرغي لافروف نظيره الأميركي جون كيري في ميونيخ.",
+    "قالت الأمم المتحدة إن المساعدات وصلت إلى المدن المحاصرة.",
+    "ارتفعت أسعار النفط في الأسواق العالمية يوم الخميس.",
+]
+
+
+def test_building_the_index_leaves_the_name_lookup_for_a_latin_question(monkeypatch):
+    # Every chat's corpus builds a lexical index on its first question; the skeletons of
+    # its words serve only questions with a Latin-script word, so they wait for one.
+    calls: list[str] = []
+    original = lexical.arabic_skeleton
+
+    def counting(token: str) -> str:
+        calls.append(token)
+        return original(token)
+
+    monkeypatch.setattr(lexical, "arabic_skeleton", counting)
+    index = LexicalIndex(SENTENCES)
+    index.scores("ما هي أسعار النفط؟")
+    assert calls == []
+    index.scores("Who did Lavrov meet?")
+    assert calls
+
+
+def test_a_latin_name_finds_the_sentence_that_writes_it_in_arabic():
+    index = LexicalIndex(SENTENCES)
+    scores = index.scores("Who did Lavrov meet?")
+    assert int(np.argmax(scores)) == 0 and scores[0] > 0
+    assert index.coverage("Lavrov")[0] > index.coverage("Lavrov")[1]
+
+
+def test_the_index_keeps_little_per_sentence_beside_bm25():
+    # Every chat's corpus keeps a lexical index over its sentences: what this module stores
+    # per sentence (its distinct terms) must stay small next to the vectors (1.5 KiB each).
+    words = " ".join(SENTENCES).replace(".", "").split()
+    rng = random.Random(0)
+    texts = [" ".join(rng.sample(words, 15)) + "." for _ in range(300)]
+    tracemalloc.start()
+    try:
+        index = LexicalIndex(texts)
+        gc.collect()
+        snapshot = tracemalloc.take_snapshot()
+    finally:
+        tracemalloc.stop()
+    kept = snapshot.filter_traces([tracemalloc.Filter(True, lexical.__file__)])
+    per_sentence = sum(s.size for s in kept.statistics("filename")) / len(texts)
+    assert per_sentence < 400, f"{per_sentence:.0f} bytes per sentence"
+    assert index.coverage(texts[0]).max() == 1.0
