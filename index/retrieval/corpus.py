@@ -1,16 +1,16 @@
-"""A searchable set of sentences: exact cosine for the dense side, BM25 for the lexical side.
+"""A searchable set of sentences: FAISS for the dense side, BM25 for the lexical side.
 
 The same class serves the seeds index, the chats' corpora and the evaluation contexts,
-so what is measured is what ships. Every question scores every sentence, so the dense
-side is one matrix-vector product over the vectors the corpus already holds; a FAISS
-flat index (the seeds index's file format) is made only when the index is saved,
-since keeping one would copy every chat's vectors.
+so what is measured is what ships. The sentence vectors live once, inside the FAISS
+index: ``vectors`` is a view of FAISS's own storage, so a chat's corpus does not hold
+a second copy of them.
 """
 
 from __future__ import annotations
 
+import ctypes
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import faiss
 import numpy as np
@@ -28,12 +28,22 @@ class Corpus:
     sentences: list[Sentence]
     embedded: SentenceVectors
     titles: dict[str, str] = field(default_factory=dict)
+    _faiss: faiss.Index = field(init=False, repr=False)
     _lexical: LexicalIndex = field(init=False, repr=False)
     _type_match: dict[AnswerType, np.ndarray] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
-        if len(self.sentences) != len(self.vectors):
+        vectors = self.embedded.sentences
+        if len(self.sentences) != len(vectors):
             raise ValueError("one vector per sentence is required")
+        dim = int(vectors.shape[1]) if vectors.ndim == 2 else 0
+        # Inner product over L2-normalised vectors is cosine similarity.
+        self._faiss = faiss.IndexFlatIP(dim)
+        if len(vectors):
+            self._faiss.add(np.ascontiguousarray(vectors, dtype=np.float32))
+            # From here on the vectors are read from FAISS's storage: one copy instead of two.
+            stored = _stored_vectors(self._faiss, len(vectors), dim)
+            self.embedded = replace(self.embedded, sentences=stored)
         self._lexical = LexicalIndex([s.text for s in self.sentences])
         self._type_match = {}
 
@@ -43,24 +53,21 @@ class Corpus:
 
     @property
     def faiss_index(self) -> faiss.Index:
-        """A FAISS inner-product index of the sentence vectors, made on each call (to save)."""
-        dim = int(self.vectors.shape[1]) if self.vectors.ndim == 2 else 0
-        index = faiss.IndexFlatIP(dim)
-        if len(self.vectors):
-            index.add(np.ascontiguousarray(self.vectors, dtype=np.float32))
-        return index
+        return self._faiss
 
     def __len__(self) -> int:
         return len(self.sentences)
 
     def dense_scores(self, query_vector: np.ndarray) -> np.ndarray:
-        """Cosine of the question with every sentence, in sentence order.
-
-        Inner product over L2-normalised vectors is cosine similarity.
-        """
-        if not len(self.sentences):
-            return np.zeros(0, dtype=np.float32)
-        return np.asarray(self.vectors @ query_vector.astype(np.float32), dtype=np.float32)
+        """Cosine of the question with every sentence, in sentence order."""
+        n = len(self.sentences)
+        scores = np.full(n, -1.0, dtype=np.float32)
+        if n == 0:
+            return scores
+        sims, ids = self._faiss.search(query_vector.reshape(1, -1).astype(np.float32), n)
+        valid = ids[0] >= 0
+        scores[ids[0][valid]] = sims[0][valid]
+        return scores
 
     def clause_scores(self, query_vector: np.ndarray, dense: np.ndarray) -> np.ndarray:
         """Per sentence, the best cosine of the sentence itself or any of its clauses."""
@@ -100,3 +107,16 @@ class Corpus:
 
     def article_sentences(self, article_id: str) -> Sequence[Sentence]:
         return [s for s in self.sentences if s.article_id == article_id]
+
+
+def _stored_vectors(index: faiss.IndexFlat, n: int, dim: int) -> np.ndarray:
+    """A read-only numpy view of a flat index's vectors that keeps the index alive.
+
+    FAISS hands out a bare pointer; the ctypes buffer between it and numpy holds a
+    reference to the index, so a slice kept after its corpus is gone stays valid.
+    """
+    buffer = (ctypes.c_float * (n * dim)).from_address(int(index.get_xb()))
+    buffer.owner = index  # type: ignore[attr-defined]
+    view: np.ndarray = np.frombuffer(memoryview(buffer), dtype=np.float32).reshape(n, dim)
+    view.flags.writeable = False
+    return view

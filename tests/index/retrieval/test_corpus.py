@@ -1,4 +1,4 @@
-"""The corpus: exact cosine scores from the vectors it holds, and nothing copied beside them."""
+"""The corpus: FAISS cosine scores in sentence order, and one copy of the vectors."""
 
 from __future__ import annotations
 
@@ -30,16 +30,16 @@ def test_dense_scores_are_the_cosines_in_sentence_order():
     assert _corpus(0)[0].dense_scores(question[:8]).shape == (0,)
 
 
-def test_a_corpus_keeps_no_second_copy_of_its_vectors():
-    # Each chat's corpus stays in memory while the chat is active; a FAISS flat index
-    # beside the vectors doubled what its sentence vectors take.
+def test_a_corpus_keeps_one_copy_of_its_vectors():
+    # Each chat's corpus stays in memory while the chat is active; vectors kept beside the
+    # FAISS flat index (which stores them too) doubled what its sentence vectors take.
     corpus, vectors = _corpus(20)
-    held = [getattr(corpus, name, None) for name in Corpus.__slots__]
-    assert not any(isinstance(value, faiss.Index) for value in held)
-    # The saved form (the seeds index's file) is still a FAISS index of the same vectors.
-    saved = corpus.faiss_index
-    assert saved.ntotal == 20
-    np.testing.assert_array_equal(saved.reconstruct_n(0, 20), vectors)
+    index = corpus.faiss_index
+    assert isinstance(index, faiss.IndexFlatIP) and index.ntotal == 20
+    np.testing.assert_array_equal(corpus.vectors, vectors)
+    stored = faiss.rev_swig_ptr(index.get_xb(), 20 * 8)
+    assert np.shares_memory(corpus.vectors, stored) and not corpus.vectors.flags.owndata
+    np.testing.assert_array_equal(index.reconstruct_n(0, 20), vectors)
 
 
 def test_sentences_holding_the_wanted_type_are_found_once_per_corpus(monkeypatch):
