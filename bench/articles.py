@@ -42,7 +42,7 @@ from index.embedding.embedder import Embedder, load_embedder
 from index.evaluation.context_sets import ContextSet
 from index.evaluation.datasets import read_eval_file
 from index.retrieval.clauses import SentenceVectors
-from index.scope import Scope
+from index.scope import ArticleOrigin, Scope
 from index.service import AnsweringService, open_service
 from index.storage.database import ArticleDatabase, NewArticle
 from index.text.articles import parse_article
@@ -132,7 +132,7 @@ def add_figures(service: AnsweringService, texts: Sequence[str], chat: int) -> l
     times: list[float] = []
     for text in texts:
         started = time.perf_counter()
-        added = service.add_article(chat, text, source_kind="text")
+        added = service.add_article(chat, text, ArticleOrigin("text"))
         times.append((time.perf_counter() - started) * 1000)
         if not added.created:
             raise RuntimeError("a generated article was not stored as new")
@@ -251,7 +251,7 @@ def measure(
             for i in range(ADDS)
         ]
         warm_up = pool[needed : needed + ARTICLE_SENTENCES]
-        adder.add_article(chats[0], article_text(warm_up), source_kind="text")
+        adder.add_article(chats[0], article_text(warm_up), ArticleOrigin("text"))
         add_ms = add_figures(adder, texts, chats[1])
         listed = adder.articles(chats[1])
         add_sentences = statistics.mean(a.sentences for a in listed)

@@ -16,7 +16,7 @@ from bot.article_input import read_article
 from bot.commands import CONSOLE_CHAT
 from bot.errors import UsageError
 from bot.plain import article_record, render_added_line, render_article_line, render_summary
-from index import Scope
+from index import ArticleOrigin, Scope
 
 if TYPE_CHECKING:
     from bot.settings import Settings
@@ -35,7 +35,7 @@ def add(args: argparse.Namespace, settings: Settings) -> int:
     _check_writable(settings)
     service, _ = open_from_settings(settings)
     added = service.add_article(
-        args.chat, article.text, source_kind=article.source_kind, source_ref=article.source_ref
+        args.chat, article.text, ArticleOrigin(article.source_kind, article.source_ref)
     )
     # Printed only once the transaction has committed: a line on screen means it is stored.
     print(render_added_line(added), flush=True)

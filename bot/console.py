@@ -19,7 +19,7 @@ from bot.plain import (
     render_console_articles,
     render_summary,
 )
-from index import AnsweringService, ArticleBotError, Scope
+from index import AnsweringService, ArticleBotError, ArticleOrigin, Scope
 
 PROMPT = "سؤالك> "
 QUIT_COMMANDS = frozenset({"quit", "exit", "q"})
@@ -117,10 +117,7 @@ def _add(service: AnsweringService, argument: str, *, allow_private_urls: bool) 
             allow_private_urls=allow_private_urls,
         )
         added = service.add_article(
-            CONSOLE_CHAT,
-            article.text,
-            source_kind=article.source_kind,
-            source_ref=article.source_ref,
+            CONSOLE_CHAT, article.text, ArticleOrigin(article.source_kind, article.source_ref)
         )
     except ArticleBotError as exc:
         return texts.CONSOLE_FAILED.format(problem=exc)

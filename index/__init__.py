@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from index.errors import ArticleBotError, ArticleRejected, EvalFileError
     from index.library import AddedArticle
     from index.limits import MAX_QUESTION_CHARS, MAX_SUMMARY_SENTENCES, ArticleLimits
-    from index.scope import GLOBAL, Scope
+    from index.scope import GLOBAL, ArticleOrigin, Scope
     from index.service import AnsweringService, open_service
     from index.storage.database import StoredArticle
 
@@ -28,6 +28,7 @@ __all__ = [
     "AnsweringService",
     "ArticleBotError",
     "ArticleLimits",
+    "ArticleOrigin",
     "ArticleRejected",
     "EvalFileError",
     "Passage",
@@ -43,6 +44,7 @@ __all__ = [
 _HOMES = {
     "AddedArticle": "index.library",
     "ArticleLimits": "index.limits",
+    "ArticleOrigin": "index.scope",
     "ArticleRejected": "index.errors",
     "GLOBAL": "index.scope",
     "Scope": "index.scope",

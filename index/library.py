@@ -19,7 +19,7 @@ from index.errors import ArticleError, ArticleRejected
 from index.limits import ArticleLimits
 from index.retrieval.clauses import SentenceVectors, embed_sentences
 from index.retrieval.corpus import Corpus
-from index.scope import GLOBAL, Scope
+from index.scope import GLOBAL, ArticleOrigin, Scope
 from index.storage.database import (
     ArticleDatabase,
     ArticleVectors,
@@ -145,10 +145,8 @@ class ArticleLibrary:
         self,
         chat_id: int,
         text: str,
+        origin: ArticleOrigin,
         *,
-        source_kind: str,
-        source_ref: str = "",
-        added_by: int | None = None,
         replace_source: bool = False,
     ) -> AddedArticle:
         """Parse, embed and store an article for one chat (seconds: call off the event loop).
@@ -173,20 +171,20 @@ class ArticleLibrary:
         if same is not None:
             return AddedArticle(same, created=False)
         earlier = (
-            database.find_source(chat_id, source_kind, source_ref)
-            if replace_source and source_ref
+            database.find_source(chat_id, origin.kind, origin.ref)
+            if replace_source and origin.ref
             else None
         )
         sentences = parsed.sentences()
         vectors = embed_sentences(self.embedder, [s.text for s in sentences])
         new = NewArticle(
             chat_id=chat_id,
-            source_kind=source_kind,
-            source_ref=source_ref,
+            source_kind=origin.kind,
+            source_ref=origin.ref,
             title=parsed.title.strip(),
             body=parsed.body,
             sha256=parsed.digest,
-            added_by=added_by,
+            added_by=origin.added_by,
             sentences=sentences,
             vectors=vectors,
             model=self.model_stamp,

@@ -1,4 +1,7 @@
-"""Which articles a question, summary or button is about (cheap to import for front ends)."""
+"""Which articles a question is about, and where an article came from.
+
+Kept apart from the retrieval stack so front ends can name them cheaply.
+"""
 
 from __future__ import annotations
 
@@ -14,3 +17,12 @@ class Scope:
 
 
 GLOBAL = Scope()
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleOrigin:
+    """Where an added article came from: shown in listings, and how an edit finds it again."""
+
+    kind: str  # "text", "document", "link", "channel_post", "file", "stdin"
+    ref: str = ""  # a link, a file name, a channel post's message id
+    added_by: int | None = None

@@ -25,7 +25,7 @@ from index.retrieval.corpus import Corpus
 from index.retrieval.query_adapter import QueryAdapter
 from index.retrieval.ranking import HYBRID_WEIGHTS, FusionWeights, Method, compute_signals, fuse
 from index.retrieval.summary import pick_summary_sentences
-from index.scope import GLOBAL, Scope
+from index.scope import GLOBAL, ArticleOrigin, Scope
 from index.storage.database import ArticleDatabase, StoredArticle
 from index.storage.store import BuildReport, load_or_build
 from index.text.articles import read_seeds
@@ -204,25 +204,16 @@ class AnsweringService:
         self,
         chat_id: int,
         text: str,
+        origin: ArticleOrigin,
         *,
-        source_kind: str,
-        source_ref: str = "",
-        added_by: int | None = None,
         replace_source: bool = False,
     ) -> AddedArticle:
         """Store an article for one chat; seconds of embedding, so call it off the event loop."""
         started = time.perf_counter()
-        added = self.library.add(
-            chat_id,
-            text,
-            source_kind=source_kind,
-            source_ref=source_ref,
-            added_by=added_by,
-            replace_source=replace_source,
-        )
+        added = self.library.add(chat_id, text, origin, replace_source=replace_source)
         log.info(
             "article add kind=%s created=%s replaced=%s sentences=%d ms=%.0f",
-            source_kind,
+            origin.kind,
             added.created,
             added.replaced,
             added.article.sentences,

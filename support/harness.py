@@ -128,3 +128,18 @@ def buttons(params: dict[str, Any]) -> dict[str, str]:
         for row in markup.get("inline_keyboard", [])
         for b in row
     }
+
+
+async def inline_results(api: FakeBotAPI, query: str) -> list[dict[str, Any]]:
+    """Send an inline query and return the results the bot answered it with."""
+    update = api.inline_query(query)
+    query_id = update["inline_query"]["id"]
+    api.push_update(update)
+    (call,) = await api.wait_for(
+        "answerInlineQuery",
+        timeout=WAIT,
+        predicate=lambda c: c.params.get("inline_query_id") == query_id,
+    )
+    assert call.ok, call.summary()
+    results: list[dict[str, Any]] = call.params["results"]
+    return results

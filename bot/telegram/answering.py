@@ -20,6 +20,7 @@ from index import (
     AddedArticle,
     Answer,
     AnsweringService,
+    ArticleOrigin,
     Passage,
     Scope,
     StoredArticle,
@@ -88,21 +89,13 @@ class Answerer:
         self,
         chat_id: int,
         text: str,
+        origin: ArticleOrigin,
         *,
-        source_kind: str,
-        source_ref: str = "",
-        added_by: int | None = None,
         replace_source: bool = False,
     ) -> AddedArticle:
         """Embed and store an article in the adding thread; questions keep being answered."""
         call = partial(
-            self.service.add_article,
-            chat_id,
-            text,
-            source_kind=source_kind,
-            source_ref=source_ref,
-            added_by=added_by,
-            replace_source=replace_source,
+            self.service.add_article, chat_id, text, origin, replace_source=replace_source
         )
         return await asyncio.get_running_loop().run_in_executor(self._adding, call)
 

@@ -26,7 +26,7 @@ from bot.telegram.admins import may_manage_articles
 from bot.telegram.html import heading, passage_line, plain_html
 from bot.telegram.replies import asker_id, command_allowed, quotes_in, reply, with_typing
 from bot.telegram.sources import Refused, Source, source_of
-from index import AddedArticle, ArticleBotError, ArticleRejected, StoredArticle
+from index import AddedArticle, ArticleBotError, ArticleOrigin, ArticleRejected, StoredArticle
 from index.sources import SourceError
 
 log = logging.getLogger(__name__)
@@ -80,11 +80,7 @@ async def _add(message: Message, source: Source, context: ContextTypes.DEFAULT_T
     try:
         text = await source.load()
         added = await answerer.add_article(
-            message.chat_id,
-            text,
-            source_kind=source.kind,
-            source_ref=source.ref,
-            added_by=asker_id(message),
+            message.chat_id, text, ArticleOrigin(source.kind, source.ref, asker_id(message))
         )
     except Refused as exc:
         log.info("article add status=refused reason=file")

@@ -20,7 +20,7 @@ from bot.telegram import state
 from bot.telegram.html import plain_html, render_summary
 from bot.telegram.replies import send_parts
 from bot.telegram.threads import CHANNEL_POST, forwards, linked_groups, post_article
-from index import ArticleRejected
+from index import ArticleOrigin, ArticleRejected
 
 log = logging.getLogger(__name__)
 
@@ -76,8 +76,7 @@ async def add_post(post: Message, context: state.AnyContext, *, edited: bool) ->
         added = await state.answerer(context).add_article(
             post.chat_id,
             text,
-            source_kind=CHANNEL_POST,
-            source_ref=str(post.message_id),
+            ArticleOrigin(CHANNEL_POST, str(post.message_id)),
             replace_source=edited,
         )
     except ArticleRejected as exc:

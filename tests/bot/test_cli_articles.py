@@ -18,28 +18,14 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
-from tests.conftest import ARTICLES_DIR, MODELS_DIR, REPO_ROOT
+from tests.bot.conftest import SEED
+from tests.conftest import ARTICLES_DIR, REPO_ROOT
 
-SEED = next((REPO_ROOT / "seeds").glob("*.txt"))
 WATER = ARTICLES_DIR / "desalination.txt"
 FOOTBALL = ARTICLES_DIR / "football.txt"
 WATER_QUESTION = "كم تنتج محطة التحلية من المياه العذبة يوميا؟"
 FOOTBALL_QUESTION = "من سجل الهدف الأول للمنتخب المغربي؟"
 GROUP = -1001234567890
-
-
-@pytest.fixture
-def workdir(tmp_path, monkeypatch, converted_model_dir) -> Path:
-    """Settings pointing at a private seeds folder and data folder, sharing the model."""
-    seeds = tmp_path / "seeds"
-    seeds.mkdir()
-    shutil.copy(SEED, seeds / SEED.name)
-    monkeypatch.setenv("SEEDS_DIR", str(seeds))
-    monkeypatch.setenv("DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv("MODELS_DIR", str(MODELS_DIR))
-    monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
-    monkeypatch.chdir(tmp_path)  # no stray .env is read
-    return tmp_path
 
 
 def _out(capsys) -> str:

@@ -27,9 +27,9 @@ import pytest
 
 from index.sources import document_text
 from index.text.articles import parse_article
+from tests.bot.conftest import SEED
 from tests.conftest import ARTICLES_DIR, MODELS_DIR, REPO_ROOT
 
-SEED = next((REPO_ROOT / "seeds").glob("*.txt"))
 WATER_QUESTION = "كم تنتج محطة التحلية من المياه العذبة يوميا؟"
 DIMENSIONS = 384  # multilingual-e5-small
 TIMEOUT = 600  # seconds for one process on a slow, shared machine

@@ -6,7 +6,7 @@ import sqlite3
 
 import pytest
 
-from index import ArticleLimits, ArticleRejected, Scope, Status
+from index import ArticleLimits, ArticleOrigin, ArticleRejected, Scope, Status
 from index.library import ArticleLibrary
 from index.service import AnsweringService
 from index.storage.database import ArticleDatabase
@@ -24,7 +24,7 @@ def answered_titles(service: AnsweringService, question: str, scope: Scope) -> s
 
 
 def test_a_chat_is_answered_from_its_article_and_no_other_chat_sees_it(live_service):
-    added = live_service.add_article(-100, WATER, source_kind="text", added_by=1)
+    added = live_service.add_article(-100, WATER, ArticleOrigin("text", added_by=1))
     assert added.created and added.article.number == 1 and added.article.sentences == 9
     title = WATER.splitlines()[0]
     answer = live_service.ask(WATER_QUESTION, scope=Scope(-100))
@@ -42,8 +42,8 @@ def test_a_chat_is_answered_from_its_article_and_no_other_chat_sees_it(live_serv
 
 
 def test_one_article_scope_answers_from_that_article_only(live_service):
-    live_service.add_article(-100, WATER, source_kind="text")
-    live_service.add_article(-100, FOOTBALL, source_kind="text")
+    live_service.add_article(-100, WATER, ArticleOrigin("text"))
+    live_service.add_article(-100, FOOTBALL, ArticleOrigin("text"))
     only_football = Scope(-100, article=2)
     ranked = live_service.ask(WATER_QUESTION, k=50, scope=only_football).ranked
     assert {p.article_title for p in ranked} <= {FOOTBALL.splitlines()[0]}
@@ -54,8 +54,8 @@ def test_one_article_scope_answers_from_that_article_only(live_service):
 
 
 def test_the_same_text_twice_is_stored_once(live_service):
-    first = live_service.add_article(-100, WATER, source_kind="text")
-    again = live_service.add_article(-100, WATER, source_kind="document")
+    first = live_service.add_article(-100, WATER, ArticleOrigin("text"))
+    again = live_service.add_article(-100, WATER, ArticleOrigin("document"))
     assert not again.created and again.article.number == first.article.number
     assert len(live_service.articles(-100)) == 1
 
@@ -64,20 +64,20 @@ def test_limits_and_bad_texts_are_refused_by_name(live_service):
     longest = max(len(WATER), len(FOOTBALL))
     live_service.library.limits = ArticleLimits(max_chars=longest, max_articles=1)
     with pytest.raises(ArticleRejected) as too_long:
-        live_service.add_article(-100, WATER + "جملة. " * 100, source_kind="text")
+        live_service.add_article(-100, WATER + "جملة. " * 100, ArticleOrigin("text"))
     assert too_long.value.reason == "too_long" and "MAX_ARTICLE_CHARS" in str(too_long.value)
     with pytest.raises(ArticleRejected) as empty:
-        live_service.add_article(-100, "   \n  ", source_kind="text")
+        live_service.add_article(-100, "   \n  ", ArticleOrigin("text"))
     assert empty.value.reason == "unreadable"
-    live_service.add_article(-100, FOOTBALL, source_kind="text")
+    live_service.add_article(-100, FOOTBALL, ArticleOrigin("text"))
     with pytest.raises(ArticleRejected) as too_many:
-        live_service.add_article(-100, WATER, source_kind="text")
+        live_service.add_article(-100, WATER, ArticleOrigin("text"))
     assert too_many.value.reason == "too_many"
     assert len(live_service.articles(-100)) == 1
 
 
 def test_removed_article_is_no_longer_answered(live_service):
-    live_service.add_article(-100, WATER, source_kind="text")
+    live_service.add_article(-100, WATER, ArticleOrigin("text"))
     assert live_service.ask(WATER_QUESTION, scope=Scope(-100)).answered
     removed = live_service.remove_article(-100, 1)
     assert removed is not None and live_service.remove_article(-100, 1) is None
@@ -86,13 +86,13 @@ def test_removed_article_is_no_longer_answered(live_service):
 
 def test_hidden_seeds_leave_only_the_chat_s_articles(live_service):
     live_service.library.seeds_visible = False
-    live_service.add_article(-100, WATER, source_kind="text")
+    live_service.add_article(-100, WATER, ArticleOrigin("text"))
     ranked = live_service.ask(SEED_QUESTION, k=100, scope=Scope(-100)).ranked
     assert {p.article_title for p in ranked} == {WATER.splitlines()[0]}
 
 
 def test_vectors_of_another_model_are_re_embedded_and_saved(live_service, tmp_path):
-    live_service.add_article(-100, WATER, source_kind="text")
+    live_service.add_article(-100, WATER, ArticleOrigin("text"))
     path = tmp_path / "articles.sqlite3"
     raw = sqlite3.connect(path)
     raw.execute("UPDATE articles SET model = 'another model'")
@@ -118,7 +118,7 @@ def test_an_add_by_another_process_is_seen_without_a_restart(live_service, tmp_p
         live_service.embedder,
         ArticleDatabase(tmp_path / "articles.sqlite3"),
     )
-    other.add(-100, WATER, source_kind="file")
+    other.add(-100, WATER, ArticleOrigin("file"))
     assert live_service.ask(WATER_QUESTION, scope=Scope(-100)).answered
 
 
@@ -134,8 +134,8 @@ def test_a_chat_s_first_question_indexes_its_sentences_once(live_service, monkey
         indexed.append(len(texts))
         return original(texts)
 
-    live_service.add_article(-100, WATER, source_kind="text")
-    live_service.add_article(-100, FOOTBALL, source_kind="text")
+    live_service.add_article(-100, WATER, ArticleOrigin("text"))
+    live_service.add_article(-100, FOOTBALL, ArticleOrigin("text"))
     monkeypatch.setattr(corpus, "LexicalIndex", counting)
     answer = live_service.ask(WATER_QUESTION, scope=Scope(-100))
     assert answer.answered

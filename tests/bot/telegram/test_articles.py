@@ -16,11 +16,11 @@ import pytest
 
 from bot import texts
 from bot.telegram.articles import NOTICE_AFTER_SECONDS, rejection_text
-from index import ArticleLimits, ArticleRejected
+from index import ArticleLimits, ArticleOrigin, ArticleRejected
 from index.library import ArticleLibrary
 from index.service import AnsweringService
 from support.fake_bot_api import DEFAULT_SUPERGROUP_ID, DEFAULT_USER_ID, FakeBotAPI
-from support.harness import WAIT, buttons, chat_of, replies, running_bot, visible
+from support.harness import WAIT, buttons, chat_of, inline_results, replies, running_bot, visible
 from tests.bot.telegram.test_groups import GROUP_ANONYMOUS_BOT, on_behalf_of
 from tests.conftest import ARTICLES_DIR
 
@@ -381,23 +381,15 @@ async def test_buttons_resolve_only_in_the_chat_that_has_the_article(
 
 
 async def inline_texts(api: FakeBotAPI, query: str) -> list[str]:
-    update = api.inline_query(query)
-    query_id = update["inline_query"]["id"]
-    api.push_update(update)
-    (call,) = await api.wait_for(
-        "answerInlineQuery",
-        timeout=WAIT,
-        predicate=lambda c: c.params.get("inline_query_id") == query_id,
-    )
-    return [str(r) for r in call.params["results"]]
+    return [str(r) for r in await inline_results(api, query)]
 
 
 async def test_inline_mode_never_shows_a_chats_article(
     fake_api: FakeBotAPI, live_service: AnsweringService
 ):
     # The asker added the article in their private chat; inline answers stay global.
-    live_service.add_article(DEFAULT_USER_ID, WATER, source_kind="text")
-    live_service.add_article(GROUP, WATER, source_kind="text")
+    live_service.add_article(DEFAULT_USER_ID, WATER, ArticleOrigin("text"))
+    live_service.add_article(GROUP, WATER, ArticleOrigin("text"))
     async with running_bot(fake_api, live_service):
         results = await inline_texts(fake_api, WATER_QUESTION)
         summaries = await inline_texts(fake_api, "")
@@ -409,8 +401,8 @@ async def test_inline_mode_never_shows_a_chats_article(
 async def test_scheduled_summaries_use_each_chats_newest_article(
     fake_api: FakeBotAPI, live_service: AnsweringService
 ):
-    live_service.add_article(GROUP, WATER, source_kind="text")
-    live_service.add_article(GROUP, FOOTBALL, source_kind="text")
+    live_service.add_article(GROUP, WATER, ArticleOrigin("text"))
+    live_service.add_article(GROUP, FOOTBALL, ArticleOrigin("text"))
     targets = [GROUP, OTHER_GROUP]
     async with running_bot(fake_api, live_service, summary_chat_ids=targets, summary_interval=1):
         await fake_api.wait_for(

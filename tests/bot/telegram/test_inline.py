@@ -9,21 +9,8 @@ from bot.telegram.html import RLM
 from index.embedding.embedder import ModelSpec
 from index.service import open_service
 from support.fake_bot_api import FakeBotAPI, parse_html, utf16_len
-from support.harness import WAIT, running_bot
+from support.harness import inline_results, running_bot
 from tests.conftest import MODELS_DIR
-
-
-async def inline_results(api: FakeBotAPI, query: str) -> list[dict]:
-    update = api.inline_query(query)
-    query_id = update["inline_query"]["id"]
-    api.push_update(update)
-    (call,) = await api.wait_for(
-        "answerInlineQuery",
-        timeout=WAIT,
-        predicate=lambda c: c.params.get("inline_query_id") == query_id,
-    )
-    assert call.ok, call.summary()
-    return call.params["results"]
 
 
 def message_text(result: dict) -> str:
