@@ -167,7 +167,8 @@ class ArticleLibrary:
         except ArticleError as exc:
             message = str(exc).replace("article 'new' ", "the article ")
             raise ArticleRejected("unreadable", message) from None
-        same = database.find_digest(chat_id, parsed.digest)
+        digest = content_digest(parsed.title, parsed.body)
+        same = database.find_digest(chat_id, digest)
         if same is not None:
             return AddedArticle(same, created=False)
         earlier = (
@@ -183,7 +184,7 @@ class ArticleLibrary:
             source_ref=origin.ref,
             title=parsed.title.strip(),
             body=parsed.body,
-            sha256=parsed.digest,
+            sha256=digest,
             added_by=origin.added_by,
             sentences=sentences,
             vectors=vectors,
@@ -214,3 +215,12 @@ class ArticleLibrary:
             self._generation[chat_id] = self._generation.get(chat_id, 0) + 1
             for scope in [s for s in self._cache if s.chat_id == chat_id]:
                 del self._cache[scope]
+
+
+def content_digest(title: str, body: str) -> str:
+    """What makes two adds the same article: the words, not the spacing or line breaks.
+
+    A text pasted twice rarely keeps its whitespace (Telegram trims it, editors rewrap it).
+    """
+    words = " ".join(f"{title}\n{body}".split())
+    return hashlib.sha256(words.encode("utf-8")).hexdigest()

@@ -57,6 +57,8 @@ def test_the_same_text_twice_is_stored_once(live_service):
     first = live_service.add_article(-100, WATER, ArticleOrigin("text"))
     again = live_service.add_article(-100, WATER, ArticleOrigin("document"))
     assert not again.created and again.article.number == first.article.number
+    respaced = "\n\n".join(line + "  " for line in WATER.splitlines()).replace(" ", "  ")
+    assert not live_service.add_article(-100, respaced, ArticleOrigin("text")).created
     assert len(live_service.articles(-100)) == 1
 
 
