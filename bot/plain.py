@@ -107,7 +107,7 @@ def render_console_articles(articles: list[StoredArticle]) -> str:
             title=a.title,
             sentences=a.sentences,
             added=added_at(a),
-            source=source_text(a),
+            source=f"{texts.SOURCE_KINDS.get(a.source_kind, a.source_kind)} {a.source_ref}".strip(),
         )
         for a in articles
     )

@@ -80,6 +80,7 @@ def test_the_operators_own_articles(live_service, tmp_path):
     assert [a.number for a in live_service.articles(CONSOLE_CHAT)] == [1]
     listed = _reply(live_service, "/articles")
     assert listed.startswith(f"#1 {title}") and str(water.resolve()) in listed
+    assert texts.SOURCE_KINDS["file"] in listed  # how it was added, in the reader's words
 
     answer = _reply(live_service, question)
     assert "خمسين ألف متر مكعب" in answer and title in answer
