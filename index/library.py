@@ -198,6 +198,14 @@ class ArticleLibrary:
         self._changed(chat_id)
         return result
 
+    def move_chat(self, old_chat: int, new_chat: int) -> int:
+        """Articles follow a group that Telegram turned into a supergroup (a new chat id)."""
+        moved = self._writable().move_chat(old_chat, new_chat)
+        if moved:
+            self._changed(old_chat)
+            self._changed(new_chat)
+        return moved
+
     def remove(self, chat_id: int, number: int) -> StoredArticle | None:
         removed = self._writable().remove(chat_id, number)
         if removed is not None:

@@ -221,6 +221,12 @@ class AnsweringService:
         )
         return added
 
+    def move_chat(self, old_chat: int, new_chat: int) -> int:
+        """A group became a supergroup: its articles go with it; returns how many moved."""
+        moved = self.library.move_chat(old_chat, new_chat)
+        log.info("chat migrated: %d article(s) moved", moved)
+        return moved
+
     def remove_article(self, chat_id: int, number: int) -> StoredArticle | None:
         return self.library.remove(chat_id, number)
 

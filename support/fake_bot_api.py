@@ -1027,6 +1027,26 @@ class FakeBotAPI:
         chat = self._private_chat(user, chat_id)
         return {"message": self._text_message(chat, user, text, entities, reply_to)}
 
+    def group_migrated(
+        self,
+        old_chat_id: int = DEFAULT_GROUP_ID,
+        new_chat_id: int = DEFAULT_SUPERGROUP_ID,
+        user_id: int = DEFAULT_USER_ID,
+        *,
+        title: str = DEFAULT_GROUP_TITLE,
+    ) -> tuple[JSONDict, JSONDict]:
+        """The two service messages of a group upgraded to a supergroup (a new chat id).
+
+        The old group gets ``migrate_to_chat_id``; the new supergroup ``migrate_from_chat_id``.
+        """
+        user = self.user(user_id, DEFAULT_FIRST_NAME)
+        old = self._base_message({"id": old_chat_id, "title": title, "type": "group"}, user, None)
+        old["migrate_to_chat_id"] = new_chat_id
+        new_chat = {"id": new_chat_id, "title": title, "type": "supergroup"}
+        new = self._base_message(new_chat, user, None)
+        new["migrate_from_chat_id"] = old_chat_id
+        return {"message": old}, {"message": new}
+
     def group_text(
         self,
         text: str,

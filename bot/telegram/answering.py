@@ -99,6 +99,10 @@ class Answerer:
         )
         return await asyncio.get_running_loop().run_in_executor(self._adding, call)
 
+    async def move_chat(self, old_chat: int, new_chat: int) -> int:
+        call = partial(self.service.move_chat, old_chat, new_chat)
+        return await asyncio.get_running_loop().run_in_executor(self._adding, call)
+
     async def remove_article(self, chat_id: int, number: int) -> StoredArticle | None:
         call = partial(self.service.remove_article, chat_id, number)
         return await asyncio.get_running_loop().run_in_executor(self._adding, call)

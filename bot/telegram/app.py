@@ -33,6 +33,7 @@ from bot.telegram import (
     groups,
     inline,
     jobs,
+    migration,
     private,
     state,
     summaries,
@@ -127,7 +128,18 @@ def build_application(
     # One handler group, so the first matching handler wins, in this order: a channel
     # post's copy in its discussion group first (it is never a command or a question),
     # then articles (a file captioned /add in a private chat is not the "text only" case).
-    modules = (threads, articles, private, groups, summaries, jobs, channels, inline, callbacks)
+    modules = (
+        migration,
+        threads,
+        articles,
+        private,
+        groups,
+        summaries,
+        jobs,
+        channels,
+        inline,
+        callbacks,
+    )
     for module in modules:
         application.add_handlers(module.handlers())
     application.add_handlers(private.fallback_handlers())

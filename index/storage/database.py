@@ -363,6 +363,43 @@ class ArticleDatabase:
             db.execute("DELETE FROM articles WHERE id = ?", (row[0],))
             return _listed(row)
 
+    def move_chat(self, old_chat: int, new_chat: int) -> int:
+        """Give ``old_chat``'s articles to ``new_chat`` (a group that became a supergroup).
+
+        Numbers are kept unless the new chat already uses them; returns how many moved.
+        """
+        with self._write() as db:
+            rows = db.execute(
+                "SELECT id, number FROM articles WHERE chat_id = ? ORDER BY number", (old_chat,)
+            ).fetchall()
+            if not rows or old_chat == new_chat:
+                return 0
+            db.execute("INSERT OR IGNORE INTO chats (id) VALUES (?)", (new_chat,))
+            taken = {
+                int(n)
+                for (n,) in db.execute(
+                    "SELECT number FROM articles WHERE chat_id = ?", (new_chat,)
+                ).fetchall()
+            }
+            for article_id, number in rows:
+                if int(number) in taken:
+                    number = self._next_number(db, new_chat)
+                db.execute(
+                    "UPDATE articles SET chat_id = ?, number = ? WHERE id = ?",
+                    (new_chat, int(number), article_id),
+                )
+            (next_old,) = db.execute(
+                "SELECT next_number FROM chats WHERE id = ?", (old_chat,)
+            ).fetchone() or (1,)
+            db.execute(
+                "UPDATE chats SET next_number = MAX(next_number, ?, "
+                "(SELECT COALESCE(MAX(number), 0) + 1 FROM articles WHERE chat_id = ?)) "
+                "WHERE id = ?",
+                (int(next_old), new_chat, new_chat),
+            )
+            db.execute("UPDATE threads SET group_id = ? WHERE group_id = ?", (new_chat, old_chat))
+            return len(rows)
+
     def articles(self, chat_id: int) -> list[StoredArticle]:
         """A chat's articles, oldest first."""
         with self._read() as db:

@@ -6,6 +6,7 @@ database of its own for each test.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import threading
 from collections.abc import Iterator
@@ -425,3 +426,24 @@ def test_every_refusal_is_one_arabic_line_naming_its_limit(reason: str) -> None:
     assert "\n" not in text and any("\u0600" <= ch <= "\u06ff" for ch in text)
     if reason in ("too_long", "too_many"):
         assert "12,345" in text
+
+
+async def test_articles_follow_a_group_that_becomes_a_supergroup(
+    fake_api: FakeBotAPI, live_service: AnsweringService
+):
+    old_group = -987001
+    fake_api.set_admins(old_group, owner=ADMIN)
+    async with running_bot(fake_api, live_service):
+        api_add = fake_api.command(f"/add {WATER}", "group", chat_id=old_group, user_id=ADMIN)
+        assert "#1" in visible(await final_reply(fake_api, api_add))
+        to_new, from_old = fake_api.group_migrated(old_group, OTHER_GROUP)
+        fake_api.push_updates(to_new, from_old)
+        for _ in range(100):  # the service messages get no reply: wait for the move itself
+            if live_service.articles(OTHER_GROUP):
+                break
+            await asyncio.sleep(0.05)
+        question = f"/ask {WATER_QUESTION}"
+        (answer,) = await replies(fake_api, group_command(fake_api, question, chat_id=OTHER_GROUP))
+    assert [a.number for a in live_service.articles(OTHER_GROUP)] == [1]
+    assert live_service.articles(old_group) == []
+    assert WATER_FACT in visible(answer) and source_line(WATER_TITLE) in visible(answer)

@@ -161,3 +161,19 @@ def test_a_read_only_disk_serves_adds_still_in_the_write_ahead_log(tmp_path, mon
     served = ArticleDatabase(path)
     assert [a.number for a in served.articles(-1)] == [1] and len(served.vectors(-1)) == 1
     writer.close()
+
+
+def test_a_group_s_articles_follow_it_when_it_becomes_a_supergroup(tmp_path: Path) -> None:
+    db = ArticleDatabase(tmp_path / "a.sqlite3")
+    db.add(new_article(-5, "نص أول."))
+    db.add(new_article(-5, "نص ثان."))
+    db.remove(-5, 1)
+    db.link_thread(-5, 3, -77, 9)
+    db.add(new_article(-1005, "نص في المجموعة الجديدة."))  # the new chat already has #1
+    assert db.move_chat(-5, -1005) == 1
+    assert db.articles(-5) == [] and db.move_chat(-5, -1005) == 0
+    moved = db.articles(-1005)
+    assert [a.number for a in moved] == [1, 2]  # #2 kept its number; #1 was taken
+    assert {a.key for a in moved} == {"-1005#1", "-1005#2"}
+    assert db.thread_post(-1005, 3) == (-77, 9)
+    assert db.add(new_article(-1005, "نص آخر."))[0].number == 3  # numbers still never reused
