@@ -26,4 +26,5 @@ def open_from_settings(
         database=settings.database_path,
         seeds_visible=settings.seeds_visible,
         limits=settings.article_limits,
+        corpus_cache=settings.corpus_cache_chats,
     )

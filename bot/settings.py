@@ -77,6 +77,7 @@ class Settings(BaseSettings):
     max_article_chars: int = Field(default=100_000, ge=100, le=MAX_ARTICLE_CHARS_LIMIT)
     max_articles_per_chat: int = Field(default=200, ge=1, le=100_000)
     seeds_visible: bool = True
+    corpus_cache_chats: int = Field(default=128, ge=1, le=100_000)
 
     @field_validator("summary_chat_ids", "admin_ids", "auto_add_channels", mode="before")
     @classmethod

@@ -16,7 +16,7 @@ import numpy as np
 
 from index.answer import Answer, Passage, Status, Summary
 from index.embedding.embedder import Embedder, ModelSpec, load_embedder
-from index.library import AddedArticle, ArticleLibrary
+from index.library import CORPUS_CACHE, AddedArticle, ArticleLibrary
 from index.limits import MAX_QUESTION_CHARS, MAX_SUMMARY_SENTENCES, ArticleLimits
 from index.retrieval.abstention import DEFAULT_ABSTENTION, AbstentionModel, abstention_features
 from index.retrieval.background import Background, load_background
@@ -258,6 +258,7 @@ def open_service(
     database: Path | None = None,
     seeds_visible: bool = True,
     limits: ArticleLimits | None = None,
+    corpus_cache: int = CORPUS_CACHE,
 ) -> tuple[AnsweringService, BuildReport]:
     """Read the seeds, load the model and the index (building it if needed).
 
@@ -285,5 +286,6 @@ def open_service(
         chat_articles,
         seeds_visible=seeds_visible,
         limits=limits,
+        cache_size=corpus_cache,
     )
     return AnsweringService(embedder, corpus, policy, background, library), report

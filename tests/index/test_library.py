@@ -146,3 +146,20 @@ def test_a_chat_s_first_question_indexes_its_sentences_once(live_service, monkey
     ]
     live_service.ask(SEED_QUESTION, scope=Scope(-100))
     assert len(indexed) == 1
+
+
+def test_only_the_most_recent_chats_stay_in_memory(live_service, tmp_path):
+    library = ArticleLibrary(
+        live_service.corpus,
+        live_service.embedder,
+        ArticleDatabase(tmp_path / "articles.sqlite3"),
+        cache_size=2,
+    )
+    built = {}
+    for chat in (-1, -2, -3):
+        library.add(chat, WATER, ArticleOrigin("text"))
+        built[chat] = library.corpus(Scope(chat))
+    assert library.corpus(Scope(-3)) is built[-3]  # kept
+    rebuilt = library.corpus(Scope(-1))  # the oldest was dropped: built again, the same set
+    assert rebuilt is not built[-1]
+    assert [s.text for s in rebuilt.sentences] == [s.text for s in built[-1].sentences]
