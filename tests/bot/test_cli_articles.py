@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import io
 import json
 import os
@@ -10,14 +9,13 @@ import shutil
 import socket
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
 from bot.cli import main
+from support.web_site import web_site
 from tests.bot.conftest import SEED
 from tests.conftest import ARTICLES_DIR, REPO_ROOT
 
@@ -114,27 +112,19 @@ def test_add_from_standard_input(workdir, capsys, monkeypatch):
 
 
 @pytest.fixture
-def site(tmp_path) -> Iterator[str]:
-    """A web server on 127.0.0.1 serving ``tmp_path/site``; yields its base URL."""
-    root = tmp_path / "site"
-    root.mkdir()
-    handler = functools.partial(_QuietHandler, directory=str(root))
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+def site_pages() -> dict[str, bytes]:
+    """The pages of :func:`site`, by path; tests add theirs."""
+    return {}
 
 
-class _QuietHandler(SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:
-        pass
+@pytest.fixture
+def site(site_pages) -> Iterator[str]:
+    """A web site on 127.0.0.1 serving ``site_pages``; yields its base URL."""
+    with web_site(site_pages) as address:
+        yield address
 
 
-def test_add_a_page_from_a_link(workdir, capsys, monkeypatch, site):
+def test_add_a_page_from_a_link(workdir, capsys, monkeypatch, site, site_pages):
     title, *paragraphs = WATER.read_text("utf-8").splitlines()
     body = "".join(f"<p>{p}</p>" for p in paragraphs if p.strip())
     page = (
@@ -142,7 +132,7 @@ def test_add_a_page_from_a_link(workdir, capsys, monkeypatch, site):
         f"</head><body><nav><a href='/'>الرئيسية</a></nav><article><h1>{title}</h1>{body}"
         "</article><footer>جميع الحقوق محفوظة</footer></body></html>"
     )
-    (workdir / "site" / "water.html").write_text(page, "utf-8")
+    site_pages["/water.html"] = page.encode("utf-8")
     url = f"{site}/water.html"
     assert main(["add", url]) == 2  # a loopback address is refused by default
     assert "private" in _error_line(capsys)

@@ -25,6 +25,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from index.library import content_digest
 from index.sources import document_text
 from index.text.articles import parse_article
 from tests.bot.conftest import SEED
@@ -142,11 +143,11 @@ def _big_article(path: Path, variant: int) -> Path:
 
 
 def _expected(paths: list[Path]) -> dict[str, tuple[Path, int]]:
-    """sha256 of each article's text -> (its file, how many sentences it has)."""
+    """The digest the database keeps for each article -> (its file, how many sentences)."""
     found = {}
     for path in paths:
         parsed = parse_article("x", document_text(path.name, path.read_bytes(), max_bytes=10**8))
-        found[parsed.digest] = (path, len(parsed.sentences()))
+        found[content_digest(parsed.title, parsed.body)] = (path, len(parsed.sentences()))
     return found
 
 

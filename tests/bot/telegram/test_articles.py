@@ -7,10 +7,6 @@ database of its own for each test.
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import threading
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
@@ -22,6 +18,7 @@ from index.library import ArticleLibrary
 from index.service import AnsweringService
 from support.fake_bot_api import DEFAULT_SUPERGROUP_ID, DEFAULT_USER_ID, FakeBotAPI
 from support.harness import WAIT, buttons, chat_of, inline_results, replies, running_bot, visible
+from support.web_site import web_site
 from tests.bot.telegram.test_groups import GROUP_ANONYMOUS_BOT, on_behalf_of
 from tests.conftest import ARTICLES_DIR
 
@@ -195,32 +192,6 @@ def page_html(article: str) -> bytes:
         f'<html lang="ar"><head><meta charset="utf-8"><title>{title}</title></head>'
         f"<body><article><h1>{title}</h1>{body}</article></body></html>"
     ).encode()
-
-
-@contextlib.contextmanager
-def web_site(pages: dict[str, bytes]) -> Iterator[str]:
-    """HTML pages by path, served on 127.0.0.1; yields the site's address."""
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            body = pages.get(self.path)
-            self.send_response(200 if body is not None else 404)
-            self.send_header("Content-Type", "text/html; charset=utf-8")
-            self.send_header("Content-Length", str(len(body or b"")))
-            self.end_headers()
-            self.wfile.write(body or b"")
-
-        def log_message(self, format: str, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 async def test_links_are_fetched_and_added_in_a_private_chat(
