@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import math
-from collections import Counter
 from collections.abc import Sequence
 from functools import cached_property
 
 import bm25s
 import numpy as np
+from scipy import sparse
 
 from index.text.normalize import STOPWORDS, content_terms, stem, strip_prefix, tokenize
 from index.text.transliteration import MIN_SKELETON, arabic_skeleton, latin_skeleton
@@ -20,12 +20,23 @@ class LexicalIndex:
     def __init__(self, texts: Sequence[str]) -> None:
         docs = [content_terms(t) for t in texts]
         self._texts = texts
-        # Each sentence's distinct terms: a tuple of about 15 takes a fifth of a set's memory,
-        # and every chat's corpus keeps one per sentence.
-        self._doc_terms = [tuple(dict.fromkeys(d)) for d in docs]
         self._n = len(docs)
-        df = Counter(term for terms in self._doc_terms for term in terms)
-        self._idf = {t: math.log(1 + (self._n - c + 0.5) / (c + 0.5)) for t, c in df.items()}
+        # Which sentence holds which term, as a sparse sentences x terms matrix: coverage is
+        # then one sparse product per question instead of a Python loop over the sentences
+        # (a chat may hold thousands), and it takes 5 bytes per (sentence, term) pair.
+        self._column: dict[str, int] = {}
+        rows: list[int] = []
+        columns: list[int] = []
+        for row, terms in enumerate(docs):
+            for term in dict.fromkeys(terms):
+                rows.append(row)
+                columns.append(self._column.setdefault(term, len(self._column)))
+        self._holds = sparse.csc_matrix(
+            (np.ones(len(rows), dtype=np.int8), (rows, columns)),
+            shape=(self._n, len(self._column)),
+        )
+        df = np.bincount(np.asarray(columns, dtype=np.int64), minlength=len(self._column))
+        self._idf = np.log(1 + (self._n - df + 0.5) / (df + 0.5))
         self._bm25: bm25s.BM25 | None = None
         if self._n and any(docs):
             self._bm25 = bm25s.BM25()
@@ -42,7 +53,7 @@ class LexicalIndex:
 
     def scores(self, question: str) -> np.ndarray:
         """BM25 score of every sentence for the question (zeros when nothing matches)."""
-        terms = [t for t in self.query_terms(question) if t in self._idf]
+        terms = [t for t in self.query_terms(question) if t in self._column]
         if self._bm25 is None or not terms:
             return np.zeros(self._n, dtype=np.float32)
         return np.asarray(self._bm25.get_scores(terms), dtype=np.float32)
@@ -57,12 +68,11 @@ class LexicalIndex:
         if not terms or not self._n:
             return np.zeros(self._n, dtype=np.float32)
         unseen = math.log(1 + (self._n + 0.5) / 0.5)
-        weights = {t: self._idf.get(t, unseen) for t in terms}
-        total = sum(weights.values())
-        return np.asarray(
-            [sum(w for t, w in weights.items() if t in doc) / total for doc in self._doc_terms],
-            dtype=np.float32,
-        )
+        known = sorted(self._column[t] for t in terms if t in self._column)
+        weights = self._idf[known]
+        total = float(weights.sum()) + unseen * (len(terms) - len(known))
+        found = self._holds[:, known] @ weights
+        return np.asarray(found / total, dtype=np.float32)
 
     def query_terms(self, question: str) -> list[str]:
         """The question's terms; a Latin-script name becomes the Arabic word it transliterates."""

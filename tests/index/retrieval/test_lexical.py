@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import math
 import random
 import tracemalloc
 
@@ -10,6 +11,7 @@ import numpy as np
 
 from index.retrieval import lexical
 from index.retrieval.lexical import LexicalIndex
+from index.text.normalize import content_terms
 
 SENTENCES = [
     "التقى وزير الخارجية الروسي سيرغي لافروف نظيره الأميركي جون كيري في ميونيخ.",
@@ -60,3 +62,21 @@ def test_the_index_keeps_little_per_sentence_beside_bm25():
     per_sentence = sum(s.size for s in kept.statistics("filename")) / len(texts)
     assert per_sentence < 400, f"{per_sentence:.0f} bytes per sentence"
     assert index.coverage(texts[0]).max() == 1.0
+
+
+def test_coverage_is_the_share_of_the_question_s_idf_each_sentence_holds():
+    # Written out the slow way: the index computes it with one sparse product.
+    index = LexicalIndex(SENTENCES)
+    question = "ما أسعار النفط التي أعلنها كيري في ميونيخ؟"
+    terms = set(index.query_terms(question))
+    docs = [set(content_terms(t)) for t in SENTENCES]
+    n = len(docs)
+
+    def idf(term: str) -> float:
+        df = sum(term in d for d in docs)
+        return math.log(1 + (n - df + 0.5) / (df + 0.5))  # df 0: the unseen weight
+
+    total = sum(idf(t) for t in terms)
+    expected = [sum(idf(t) for t in terms if t in d) / total for d in docs]
+    np.testing.assert_allclose(index.coverage(question), expected, rtol=1e-6)
+    assert 0 < index.coverage(question)[2] < 1 and index.coverage("؟").sum() == 0
