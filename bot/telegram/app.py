@@ -28,6 +28,7 @@ from bot.service import open_from_settings
 from bot.settings import Settings
 from bot.telegram import (
     articles,
+    autoadd,
     callbacks,
     channels,
     groups,
@@ -187,6 +188,7 @@ async def register_commands(application: BotApplication) -> None:
 
 
 async def _post_shutdown(application: BotApplication) -> None:
+    await autoadd.cancel_background(application.bot_data)
     answerer: Answerer | None = application.bot_data.pop(state.ANSWERER, None)
     if answerer is not None:
         answerer.close()

@@ -11,6 +11,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Coroutine
+from typing import Any
 
 from telegram import Message
 
@@ -29,6 +31,8 @@ log = logging.getLogger(__name__)
 FORWARD_WAIT = 30.0
 # A comment is a glance at the post: its title and at most this many sentences.
 COMMENT_SENTENCES = 3
+# Comments being written or waiting for their post's copy (``application.bot_data``).
+BACKGROUND = "channel_comments"
 
 
 async def autoadd_enabled(context: state.AnyContext, channel_id: int) -> bool:
@@ -93,7 +97,32 @@ async def add_post(post: Message, context: state.AnyContext, *, edited: bool) ->
         (time.perf_counter() - started) * 1000,
     )
     if added.created and settings.auto_summary:
-        await post_summary(context, post, article.number)
+        # In the background: the comment may wait for the post's copy in the discussion
+        # group, and a handler waiting would hold one of the channel's few slots, so a
+        # burst of posts would have some dropped (never added) instead of queued.
+        in_background(context, post_summary(context, post, article.number))
+
+
+def in_background(context: state.AnyContext, work: Coroutine[Any, Any, None]) -> None:
+    """Run ``work`` beside the handlers; a stop cancels what is still waiting."""
+    pending: set[asyncio.Task[None]] = context.bot_data.setdefault(BACKGROUND, set())
+    task = asyncio.create_task(work, name="channel-comment")
+    pending.add(task)
+    task.add_done_callback(_finished)
+    task.add_done_callback(pending.discard)
+
+
+def _finished(task: asyncio.Task[None]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.error("a channel comment failed", exc_info=task.exception())
+
+
+async def cancel_background(bot_data: dict[str, Any]) -> None:
+    """At shutdown: comments still waiting for a copy are given up (their articles are stored)."""
+    pending: set[asyncio.Task[None]] = bot_data.get(BACKGROUND, set())
+    for task in pending:
+        task.cancel()
+    await asyncio.gather(*pending, return_exceptions=True)
 
 
 async def post_summary(context: state.AnyContext, post: Message, number: int) -> None:

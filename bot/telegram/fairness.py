@@ -10,6 +10,8 @@ global slots, so a chat waiting on its own flood limit never holds a slot anothe
 
 It also bounds a shutdown: updates still waiting are dropped at once, running ones get a
 grace period and are then cut off, and the log says how many updates were not answered.
+Channel posts are never refused for a full backlog: they wait their turn (see
+:func:`_never_shed`).
 """
 
 from __future__ import annotations
@@ -138,7 +140,7 @@ class FairUpdateProcessor(BaseUpdateProcessor):
             self._forget_idle_chats()
         if chat is None:
             chat = self._chats[key] = _Chat(asyncio.Semaphore(self.running_per_chat))
-        if chat.held >= self.backlog_per_chat:
+        if chat.held >= self.backlog_per_chat and not _never_shed(update):
             _close(coroutine)
             self._shed(key, chat, update)
             return
@@ -214,6 +216,14 @@ class FairUpdateProcessor(BaseUpdateProcessor):
     def held(self) -> int:
         """Updates running or waiting now."""
         return len(self._held)
+
+
+def _never_shed(update: object) -> bool:
+    """Channel posts queue however many come: they are the channel admins' articles, not a
+    crowd's questions, and one refused would never be added (PTB's own limit still holds)."""
+    return isinstance(update, Update) and (
+        update.channel_post is not None or update.edited_channel_post is not None
+    )
 
 
 def _close(coroutine: Awaitable[Any]) -> None:

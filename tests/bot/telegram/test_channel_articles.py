@@ -371,3 +371,20 @@ async def test_a_thread_keeps_its_article_after_a_restart(
         question = fake_api.thread_comment(GROUP, desalination, COST_QUESTION, reply_to=comment)
         (answer,) = await replies(fake_api, question)
     assert COST in visible(answer) and DESALINATION_TITLE in visible(answer)
+
+
+async def test_a_burst_of_posts_is_all_added_while_their_comments_wait(
+    fake_api: FakeBotAPI, live_service: AnsweringService
+):
+    # The bot is not in the linked group, so no copy of a post ever reaches it and each
+    # comment waits the full time for one. Waiting must not hold the channel's slots: more
+    # posts than it may have running and queued are all added, and a stop does not wait.
+    fake_api.link_discussion(CHANNEL, GROUP)
+    title, _, body = DESALINATION.partition("\n")
+    posts = [fake_api.channel_post(f"{title} ({i})\n{body}\nتحديث رقم {i}.") for i in range(14)]
+    started = asyncio.get_running_loop().time()
+    async with running_bot(fake_api, live_service, auto_add_channels=[CHANNEL]):
+        fake_api.push_updates(*posts)
+        await eventually(lambda: len(channel_articles(live_service)) == len(posts), WAIT * 3)
+    assert asyncio.get_running_loop().time() - started < 25  # the 30 s waits were cut short
+    assert sorted(a.number for a in channel_articles(live_service)) == list(range(1, 15))
