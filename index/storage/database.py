@@ -136,7 +136,8 @@ class ArticleVectors:
 
 _LISTED = """
     SELECT a.id, a.chat_id, a.number, a.source_kind, a.source_ref, a.title, a.sha256,
-           a.added_by, a.added_at, (SELECT COUNT(*) FROM sentences s WHERE s.article_id = a.id)
+           a.added_by, a.added_at, (SELECT COUNT(*) FROM sentences s WHERE s.article_id = a.id),
+           a.model
     FROM articles a
 """
 
@@ -432,12 +433,6 @@ class ArticleDatabase:
             ).fetchone()
         return _listed(row) if row else None
 
-    def count(self, chat_id: int) -> int:
-        with self._read() as db:
-            query = "SELECT COUNT(*) FROM articles WHERE chat_id = ?"
-            (n,) = db.execute(query, (chat_id,)).fetchone()
-        return int(n)
-
     def vectors(self, chat_id: int, number: int | None = None) -> list[ArticleVectors]:
         """A chat's articles (or one of them) with sentences and vectors, in one snapshot."""
         where, params = "a.chat_id = ?", [chat_id]
@@ -447,10 +442,7 @@ class ArticleDatabase:
         with self._read() as db:
             rows = db.execute(f"{_LISTED} WHERE {where} ORDER BY a.number", params).fetchall()
             for row in rows:
-                article = _listed(row)
-                (model,) = db.execute(
-                    "SELECT model FROM articles WHERE id = ?", (article.id,)
-                ).fetchone()
+                article, model = _listed(row), row[-1]  # the model that made its vectors
                 sentence_rows = db.execute(
                     "SELECT number, text, start, end, vector FROM sentences WHERE article_id = ? "
                     "ORDER BY position",
@@ -475,11 +467,6 @@ class ArticleDatabase:
         """Changes when another connection (the command line beside the bot) commits."""
         with self._lock:
             return int(self._db.execute("PRAGMA data_version").fetchone()[0])
-
-    def chats_with_articles(self) -> list[int]:
-        with self._read() as db:
-            rows = db.execute("SELECT DISTINCT chat_id FROM articles ORDER BY chat_id").fetchall()
-        return [int(r[0]) for r in rows]
 
     # ------------------------------------------------------------------ chats and threads
 
@@ -563,7 +550,7 @@ def _sentence_row(row: Row) -> Sentence:
 
 
 def _listed(row: Row) -> StoredArticle:
-    (article_id, chat_id, number, kind, ref, title, sha, added_by, added_at, sentences) = row
+    (article_id, chat_id, number, kind, ref, title, sha, added_by, added_at, sentences, _) = row
     return StoredArticle(
         int(article_id),
         int(chat_id),
