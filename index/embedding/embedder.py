@@ -162,8 +162,16 @@ def _weights_id(folder: Path) -> str:
 
 
 def _recorded_name(name: str, backend: str) -> str:
-    """The name the index records: vectors from another backend differ slightly."""
-    return name if backend == "torch" else f"{name} [{backend}]"
+    """The name the index records: vectors from another backend or quantisation differ slightly.
+
+    The quantisation is part of the name, so an index, a chat's stored vectors or a cache
+    made under another one is embedded again instead of being mixed with new vectors.
+    """
+    if backend == "torch":
+        return name
+    from index.embedding.onnx_files import DEFAULT_QUANT
+
+    return f"{name} [{backend} {DEFAULT_QUANT.name}]"
 
 
 def _load_encoder(name_or_path: str, backend: str) -> TextEncoder:

@@ -17,6 +17,7 @@ from index.evaluation.fitting import (
     leave_one_set_out,
     prepare_set,
     rank_table,
+    search_weights,
     weight_grid,
 )
 from index.retrieval.background import Background
@@ -90,3 +91,30 @@ def test_abstention_answers_own_contexts_more_than_other_ones():
     assert (y == 1).sum() == 30 and (y == 0).sum() > 30
     _, answered, declined = fit_abstention([(x, y)], target_answered=0.9)
     assert answered >= 0.9 and declined > 0.5
+
+
+class _Scores:
+    """A rank table reduced to its top-1 for each dense share (the only weight varied here)."""
+
+    def __init__(self, top1_by_dense_share: dict[float, float]) -> None:
+        self.top1 = top1_by_dense_share
+
+    def score(self, weights: FusionWeights) -> tuple[float, float]:
+        return self.top1[weights.dense], 0.0
+
+
+def test_a_higher_mean_that_loses_one_set_to_a_plain_ranking_is_not_taken():
+    # dense shares 1.0 / 0.0 / 0.7 are the plain rankings; 0.5 and 0.6 are the candidates.
+    first = _Scores({1.0: 0.70, 0.0: 0.60, 0.7: 0.72, 0.5: 0.80, 0.6: 0.75})
+    second = _Scores({1.0: 0.82, 0.0: 0.77, 0.7: 0.82, 0.5: 0.81, 0.6: 0.82})
+    candidates = [FusionWeights(0.5, 0.5), FusionWeights(0.6, 0.4)]
+    weights, (top1, _) = search_weights([first, second], candidates)
+    assert weights.dense == 0.6 and top1 == pytest.approx(0.785)
+
+
+def test_when_no_setting_keeps_every_set_the_best_mean_wins():
+    first = _Scores({1.0: 0.90, 0.0: 0.60, 0.7: 0.72, 0.5: 0.80, 0.6: 0.75})
+    second = _Scores({1.0: 0.82, 0.0: 0.77, 0.7: 0.82, 0.5: 0.81, 0.6: 0.80})
+    candidates = [FusionWeights(0.5, 0.5), FusionWeights(0.6, 0.4)]
+    weights, _ = search_weights([first, second], candidates)
+    assert weights.dense == 0.5
