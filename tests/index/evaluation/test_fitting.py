@@ -96,25 +96,44 @@ def test_abstention_answers_own_contexts_more_than_other_ones():
 class _Scores:
     """A rank table reduced to its top-1 for each dense share (the only weight varied here)."""
 
-    def __init__(self, top1_by_dense_share: dict[float, float]) -> None:
+    def __init__(self, top1_by_dense_share: dict[float, float], baseline: float) -> None:
         self.top1 = top1_by_dense_share
+        self.baseline = baseline
 
     def score(self, weights: FusionWeights) -> tuple[float, float]:
         return self.top1[weights.dense], 0.0
 
+    def best_baseline_top1(self) -> float:
+        return self.baseline
+
 
 def test_a_higher_mean_that_loses_one_set_to_a_plain_ranking_is_not_taken():
-    # dense shares 1.0 / 0.0 / 0.7 are the plain rankings; 0.5 and 0.6 are the candidates.
-    first = _Scores({1.0: 0.70, 0.0: 0.60, 0.7: 0.72, 0.5: 0.80, 0.6: 0.75})
-    second = _Scores({1.0: 0.82, 0.0: 0.77, 0.7: 0.82, 0.5: 0.81, 0.6: 0.82})
+    first = _Scores({0.5: 0.80, 0.6: 0.75}, baseline=0.72)
+    second = _Scores({0.5: 0.81, 0.6: 0.82}, baseline=0.82)  # 0.5 loses 0.01 here
     candidates = [FusionWeights(0.5, 0.5), FusionWeights(0.6, 0.4)]
     weights, (top1, _) = search_weights([first, second], candidates)
     assert weights.dense == 0.6 and top1 == pytest.approx(0.785)
 
 
 def test_when_no_setting_keeps_every_set_the_best_mean_wins():
-    first = _Scores({1.0: 0.90, 0.0: 0.60, 0.7: 0.72, 0.5: 0.80, 0.6: 0.75})
-    second = _Scores({1.0: 0.82, 0.0: 0.77, 0.7: 0.82, 0.5: 0.81, 0.6: 0.80})
+    first = _Scores({0.5: 0.80, 0.6: 0.75}, baseline=0.90)
+    second = _Scores({0.5: 0.81, 0.6: 0.80}, baseline=0.82)
     candidates = [FusionWeights(0.5, 0.5), FusionWeights(0.6, 0.4)]
     weights, _ = search_weights([first, second], candidates)
     assert weights.dense == 0.5
+
+
+def test_the_table_knows_the_plain_rankings_top1_as_evaluation_measures_it():
+    embedded = _embedded(4, contexts=20)
+    table = rank_table(prepare_set("s", embedded))
+    measured = [
+        np.mean(
+            [
+                gold_rank(fuse(compute_signals(corpus, q.question, q.vector), method), q.gold) == 0
+                for corpus, questions in context_corpora(embedded)
+                for q in questions
+            ]
+        )
+        for method in (Method.DENSE, Method.BM25, Method.FUSION)
+    ]
+    assert table.best_baseline_top1() == pytest.approx(max(measured))
