@@ -31,10 +31,10 @@ from index.retrieval.query_adapter import QueryAdapter, fit_query_adapter
 from index.retrieval.ranking import (
     FusionWeights,
     LexicalSignals,
+    Method,
     combine_signals,
     compute_signals,
     dense_signals,
-    Method,
     dense_term,
     fuse,
     lexical_signals,
