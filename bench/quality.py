@@ -48,7 +48,11 @@ LABELS = {
 # The recipes the directions table compares under leave-one-set-out (shipped first).
 DIRECTIONS: tuple[tuple[str, Recipe], ...] = (
     ("shipped recipe", SHIPPED_RECIPE),
-    ("all four extra features, no adapter", Recipe()),
+    (
+        "shipped without character-trigram coverage",
+        Recipe(drop=(*SHIPPED_RECIPE.drop, "char_coverage")),
+    ),
+    ("every extra feature (previous sentence too), no adapter", Recipe()),
     ("no extra features, no adapter (dense + BM25 weights only)", Recipe(drop=FEATURES)),
 )
 

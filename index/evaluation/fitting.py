@@ -46,15 +46,17 @@ from index.retrieval.ranking import (
 PLAIN_METHODS = (Method.DENSE, Method.BM25, Method.FUSION)
 
 # Grid for the fusion weights: dense share (BM25 gets the rest), coverage, answer type,
-# previous sentence, and the share of the dense signal taken from the best clause.
+# previous sentence, the share of the dense signal taken from the best clause, and the
+# character-trigram coverage (geometric: its best weight is far above the others').
 WEIGHT_GRID: tuple[tuple[float, ...], ...] = (
     (0.4, 0.5, 0.6, 0.7, 0.8),
     (0.0, 0.3, 0.6),
     (0.0, 0.2, 0.4),
     (0.0, 0.1, 0.2),
     (0.0, 0.35, 0.7),
+    (0.0, 0.4, 0.8, 1.6, 3.2, 6.4, 12.8),
 )
-FEATURES = ("coverage", "answer_type", "neighbour", "clause_share")
+FEATURES = ("coverage", "answer_type", "neighbour", "clause_share", "char_coverage")
 
 
 @dataclass(slots=True)
@@ -100,6 +102,7 @@ class RankTable:
     coverage: np.ndarray
     type_match: np.ndarray
     neighbour: np.ndarray
+    char_coverage: np.ndarray
     gold: np.ndarray
     starts: np.ndarray  # first row of each question
     group: np.ndarray  # question of each row
@@ -114,6 +117,7 @@ class RankTable:
             + weights.coverage * self.coverage
             + weights.answer_type * self.type_match
             + weights.neighbour * self.neighbour
+            + weights.char_coverage * self.char_coverage
         )
         return self.ranks_of(scores)
 
@@ -146,7 +150,9 @@ def rank_table(
     clause_shares: Sequence[float] = WEIGHT_GRID[4],
 ) -> RankTable:
     """The set's rows, with dense signals from the (adapted) question vectors."""
-    cols: dict[str, list[np.ndarray]] = {k: [] for k in ("bm25", "cov", "type", "prev", "gold")}
+    cols: dict[str, list[np.ndarray]] = {
+        k: [] for k in ("bm25", "cov", "type", "prev", "chars", "gold")
+    }
     plain: dict[Method, list[np.ndarray]] = {m: [] for m in PLAIN_METHODS}
     blended: dict[float, list[np.ndarray]] = {c: [] for c in clause_shares}
     sizes: list[int] = []
@@ -164,6 +170,7 @@ def rank_table(
             cols["cov"].append(s.coverage)
             cols["type"].append(s.type_match)
             cols["prev"].append(zscore(s.neighbour))
+            cols["chars"].append(s.char_coverage)
             cols["gold"].append(np.isin(np.arange(s.size), sorted(q.gold)))
             for method, values in plain.items():
                 values.append(fuse(s, method))
@@ -175,6 +182,7 @@ def rank_table(
         coverage=np.concatenate(cols["cov"]),
         type_match=np.concatenate(cols["type"]),
         neighbour=np.concatenate(cols["prev"]),
+        char_coverage=np.concatenate(cols["chars"]),
         gold=np.concatenate(cols["gold"]),
         starts=starts,
         group=np.repeat(np.arange(len(sizes)), sizes),
@@ -190,8 +198,8 @@ def weight_grid(
         (0.0,) if name in drop else values for name, values in zip(FEATURES, grid[1:], strict=True)
     ]
     return [
-        FusionWeights(round(d, 2), round(1 - d, 2), cov, typ, prev, clause)
-        for d, cov, typ, prev, clause in itertools.product(grid[0], *axes)
+        FusionWeights(round(d, 2), round(1 - d, 2), cov, typ, prev, clause, chars)
+        for d, cov, typ, prev, clause, chars in itertools.product(grid[0], *axes)
     ]
 
 

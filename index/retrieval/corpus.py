@@ -82,6 +82,9 @@ class Corpus:
     def lexical_coverage(self, question: str) -> np.ndarray:
         return self._lexical.coverage(question)
 
+    def char_coverage(self, question: str) -> np.ndarray:
+        return self._lexical.char_coverage(question)
+
     def type_match(self, answer_type: AnswerType) -> np.ndarray:
         """1 for the sentences that hold something of ``answer_type``, else 0 (do not modify).
 

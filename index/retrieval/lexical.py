@@ -1,4 +1,10 @@
-"""Lexical matching: BM25 (bm25s) over normalised, stemmed Arabic terms, plus term coverage."""
+"""Lexical matching: BM25 (bm25s) over normalised, stemmed Arabic terms, plus term coverage.
+
+Besides the stems, coverage is also measured over the character trigrams of the
+words: Arabic glues clitics to words and forms plurals inside the stem (كتاب,
+كتب), so a question and its answer often share most of a word's letters while
+the stemmer gives them different stems.
+"""
 
 from __future__ import annotations
 
@@ -13,10 +19,9 @@ from scipy import sparse
 from index.text.normalize import STOPWORDS, content_terms, stem, strip_prefix, tokenize
 from index.text.transliteration import MIN_SKELETON, arabic_skeleton, latin_skeleton
 
-# BM25's length normalisation (bm25s's default is 0.75). A sentence is a short document
-# whose length says little about its topic; 0.5 was better on each of the three fitting
-# sets left out of the fit, and 0.4 to 0.6 all beat 0.75 (README, directions table).
-LENGTH_NORMALISATION = 0.5
+_SPACE = ord(" ")
+# Bits per code point when three of them are packed into one integer (U+10FFFF < 2**21).
+_CODE_BITS = 21
 
 
 class LexicalIndex:
@@ -26,9 +31,6 @@ class LexicalIndex:
         docs = [content_terms(t) for t in texts]
         self._texts = texts
         self._n = len(docs)
-        # Which sentence holds which term, as a sparse sentences x terms matrix: coverage is
-        # then one sparse product per question instead of a Python loop over the sentences
-        # (a chat may hold thousands), and it takes 5 bytes per (sentence, term) pair.
         self._column: dict[str, int] = {}
         rows: list[int] = []
         columns: list[int] = []
@@ -36,15 +38,21 @@ class LexicalIndex:
             for term in dict.fromkeys(terms):
                 rows.append(row)
                 columns.append(self._column.setdefault(term, len(self._column)))
-        self._holds = sparse.csc_matrix(
-            (np.ones(len(rows), dtype=np.int8), (rows, columns)),
-            shape=(self._n, len(self._column)),
+        self._terms = _Incidence(self._n, rows, columns, len(self._column))
+        # Character trigrams are kept as packed integers (a sorted array, not a dict of
+        # strings): a corpus holds thousands of them.
+        grams = [trigram_codes(t) for t in texts]
+        every = np.concatenate([np.empty(0, np.int64), *grams])
+        self._trigrams = np.unique(every)
+        self._trigram_holds = _Incidence(
+            self._n,
+            np.repeat(np.arange(self._n), [len(g) for g in grams]),
+            np.searchsorted(self._trigrams, every),
+            len(self._trigrams),
         )
-        df = np.bincount(np.asarray(columns, dtype=np.int64), minlength=len(self._column))
-        self._idf = np.log(1 + (self._n - df + 0.5) / (df + 0.5))
         self._bm25: bm25s.BM25 | None = None
         if self._n and any(docs):
-            self._bm25 = bm25s.BM25(b=LENGTH_NORMALISATION)
+            self._bm25 = bm25s.BM25()
             self._bm25.index(docs, show_progress=False)
 
     @cached_property
@@ -70,14 +78,20 @@ class LexicalIndex:
         something absent from the article scores low everywhere.
         """
         terms = set(self.query_terms(question))
-        if not terms or not self._n:
-            return np.zeros(self._n, dtype=np.float32)
-        unseen = math.log(1 + (self._n + 0.5) / 0.5)
         known = sorted(self._column[t] for t in terms if t in self._column)
-        weights = self._idf[known]
-        total = float(weights.sum()) + unseen * (len(terms) - len(known))
-        found = self._holds[:, known] @ weights
-        return np.asarray(found / total, dtype=np.float32)
+        return self._terms.shares(known, len(terms) - len(known))
+
+    def char_coverage(self, question: str) -> np.ndarray:
+        """Share of the IDF mass of the question's character trigrams found in each sentence.
+
+        Catches what stems miss: a word with another clitic, a broken plural, a
+        spelling variant; like :meth:`coverage`, unknown trigrams weigh the most.
+        """
+        codes = trigram_codes(question)
+        where = np.searchsorted(self._trigrams, codes)
+        found = where < len(self._trigrams)
+        found[found] = self._trigrams[where[found]] == codes[found]
+        return self._trigram_holds.shares(where[found].tolist(), int((~found).sum()))
 
     def query_terms(self, question: str) -> list[str]:
         """The question's terms; a Latin-script name becomes the Arabic word it transliterates."""
@@ -107,3 +121,56 @@ def _skeleton_map(texts: Sequence[str]) -> dict[str, set[str]]:
                 if len(skeleton) >= MIN_SKELETON:
                     mapping.setdefault(skeleton, set()).add(stem(token))
     return mapping
+
+
+def trigram_codes(text: str) -> np.ndarray:
+    """The distinct character trigrams of the text's content words, packed into integers.
+
+    Words are normalised and stopwords dropped; each word is read with a space on
+    either side, so its first and last letters make trigrams of their own, and no
+    trigram spans two words.
+    """
+    words = [t for t in tokenize(text) if t not in STOPWORDS]
+    if not words:
+        return np.empty(0, dtype=np.int64)
+    points = np.frombuffer(f" {' '.join(words)} ".encode("utf-32-le"), dtype=np.uint32)
+    points = points.astype(np.int64)
+    codes = (points[:-2] << (2 * _CODE_BITS)) | (points[1:-1] << _CODE_BITS) | points[2:]
+    unique: np.ndarray = np.unique(codes[points[1:-1] != _SPACE])
+    return unique
+
+
+class _Incidence:
+    """Which sentence holds which term, and each term's IDF.
+
+    A sparse sentences x terms matrix: coverage is then one sparse product per
+    question instead of a Python loop over the sentences (a chat may hold thousands),
+    and it takes 5 bytes per (sentence, term) pair.
+    """
+
+    def __init__(
+        self,
+        n: int,
+        rows: Sequence[int] | np.ndarray,
+        columns: Sequence[int] | np.ndarray,
+        width: int,
+    ) -> None:
+        self._n = n
+        columns = np.asarray(columns, dtype=np.int64)
+        self._holds = sparse.csc_matrix(
+            (np.ones(len(columns), dtype=np.int8), (np.asarray(rows, dtype=np.int64), columns)),
+            shape=(n, width),
+        )
+        df = np.bincount(columns, minlength=width)
+        self._idf = np.log(1 + (n - df + 0.5) / (df + 0.5))
+
+    def shares(self, known: Sequence[int], unknown: int) -> np.ndarray:
+        """Per sentence, its share of the IDF mass of ``known`` columns and ``unknown`` terms."""
+        if not self._n or not (len(known) + unknown):
+            return np.zeros(self._n, dtype=np.float32)
+        unseen = math.log(1 + (self._n + 0.5) / 0.5)
+        columns = sorted(known)
+        weights = self._idf[columns]
+        total = float(weights.sum()) + unseen * unknown
+        found = self._holds[:, columns] @ weights
+        return np.asarray(found / total, dtype=np.float32)

@@ -3,9 +3,11 @@
 Raw cosines and BM25 scores live on different scales that move with the
 article and the question: the shipped fusion measures the cosine as its gap to
 the best sentence in fixed steps and standardises BM25 within the candidate set
-(z-score), scaled by how much of the question the best sentence covers. The
-weights were fitted on three Arabic question sets, each scored also with the
-weights fitted on the other two (see the README's leave-one-set-out table).
+(z-score), scaled by how much of the question the best sentence covers; the
+shares of the question's stems and of its character trigrams each sentence holds
+are added as they are. The weights were fitted on three Arabic question sets,
+each scored also with the weights fitted on the other two (see the README's
+leave-one-set-out table).
 """
 
 from __future__ import annotations
@@ -37,14 +39,22 @@ class FusionWeights:
     neighbour: float = 0.0
     # Share of the dense signal taken from the best clause instead of the whole sentence.
     clause_share: float = 0.0
+    # Share of the question's character trigrams (IDF-weighted) the sentence holds.
+    char_coverage: float = 0.0
 
 
 PLAIN_FUSION = FusionWeights()
 # Chosen by ``python -m bench.calibrate`` (grid search on the mean top-1 over the fitting
 # files, then MRR). The previous-sentence score is left out: it did not help the files
-# it was not fitted on (see the README's directions table).
+# it was not fitted on; the character-trigram coverage did (see the README's directions table).
 HYBRID_WEIGHTS = FusionWeights(
-    dense=0.6, bm25=0.4, coverage=0.6, answer_type=0.4, neighbour=0.0, clause_share=0.35
+    dense=0.8,
+    bm25=0.2,
+    coverage=0.3,
+    answer_type=0.4,
+    neighbour=0.0,
+    clause_share=0.35,
+    char_coverage=6.4,
 )
 
 
@@ -58,6 +68,7 @@ class Signals:
     coverage: np.ndarray
     type_match: np.ndarray
     neighbour: np.ndarray
+    char_coverage: np.ndarray
 
     @property
     def size(self) -> int:
@@ -76,6 +87,7 @@ class LexicalSignals:
     bm25: np.ndarray
     coverage: np.ndarray
     type_match: np.ndarray
+    char_coverage: np.ndarray
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +104,7 @@ def lexical_signals(corpus: Corpus, question: str) -> LexicalSignals:
         corpus.lexical_scores(question),
         corpus.lexical_coverage(question),
         corpus.type_match(question_answer_type(question)),
+        corpus.char_coverage(question),
     )
 
 
@@ -110,6 +123,7 @@ def combine_signals(lexical: LexicalSignals, dense: DenseSignals) -> Signals:
         coverage=lexical.coverage,
         type_match=lexical.type_match,
         neighbour=dense.neighbour,
+        char_coverage=lexical.char_coverage,
     )
 
 
@@ -180,4 +194,5 @@ def fuse(signals: Signals, method: Method, weights: FusionWeights = HYBRID_WEIGH
         + weights.coverage * signals.coverage
         + weights.answer_type * signals.type_match
         + weights.neighbour * zscore(signals.neighbour)
+        + weights.char_coverage * signals.char_coverage
     ).astype(np.float32)

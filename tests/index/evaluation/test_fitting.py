@@ -58,7 +58,9 @@ def _background_vectors(dim: int = 16) -> np.ndarray:
 @pytest.mark.parametrize("duplicate", [False, True])
 def test_the_rank_table_ranks_as_the_answering_path_does(duplicate):
     embedded = _embedded(0, duplicate=duplicate)
-    weights = FusionWeights(0.6, 0.4, coverage=0.3, answer_type=0.2, neighbour=0.1)
+    weights = FusionWeights(
+        0.6, 0.4, coverage=0.3, answer_type=0.2, neighbour=0.1, char_coverage=1.6
+    )
     expected = [
         gold_rank(
             fuse(compute_signals(corpus, q.question, q.vector), Method.HYBRID, weights), q.gold
@@ -73,7 +75,8 @@ def test_the_rank_table_ranks_as_the_answering_path_does(duplicate):
 def test_dropped_features_stay_at_zero():
     grid = weight_grid(drop=FEATURES)
     assert grid and all(
-        w.coverage == w.answer_type == w.neighbour == w.clause_share == 0 for w in grid
+        w.coverage == w.answer_type == w.neighbour == w.clause_share == w.char_coverage == 0
+        for w in grid
     )
 
 

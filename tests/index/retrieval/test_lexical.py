@@ -11,7 +11,7 @@ import numpy as np
 
 from index.retrieval import lexical
 from index.retrieval.lexical import LexicalIndex
-from index.text.normalize import content_terms
+from index.text.normalize import STOPWORDS, content_terms, tokenize
 
 SENTENCES = [
     "التقى وزير الخارجية الروسي سيرغي لافروف نظيره الأميركي جون كيري في ميونيخ.",
@@ -80,3 +80,49 @@ def test_coverage_is_the_share_of_the_question_s_idf_each_sentence_holds():
     expected = [sum(idf(t) for t in terms if t in d) / total for d in docs]
     np.testing.assert_allclose(index.coverage(question), expected, rtol=1e-6)
     assert 0 < index.coverage(question)[2] < 1 and index.coverage("؟").sum() == 0
+
+
+NEGOTIATIONS = [
+    "طالبت الأمم المتحدة بإدخال المساعدات إلى المدن المحاصرة.",
+    "استؤنفت جولة مفاوضات جديدة في جنيف يوم الاثنين.",
+    "ارتفعت أسعار النفط في الأسواق العالمية.",
+]
+
+
+def test_character_trigrams_find_a_word_whose_stem_differs():
+    # «المفاوضون» (the negotiators) and «مفاوضات» (negotiations) get different stems, so
+    # BM25 and term coverage see nothing; most of their letters are the same.
+    index = LexicalIndex(NEGOTIATIONS)
+    question = "أين يجتمع المفاوضون؟"
+    assert not index.coverage(question).any() and not index.scores(question).any()
+    chars = index.char_coverage(question)
+    assert int(np.argmax(chars)) == 1 and chars[1] > 2 * max(chars[0], chars[2])
+
+
+def test_character_coverage_is_the_share_of_the_question_s_trigram_idf():
+    # Written out the slow way, with strings: the index packs trigrams into integers.
+    def trigrams(text: str) -> set[str]:
+        words = [t for t in tokenize(text) if t not in STOPWORDS]
+        return {f" {w} "[i : i + 3] for w in words for i in range(len(w))}
+
+    question = "ما أسعار النفط التي أعلنها كيري في ميونيخ؟"
+    grams = trigrams(question)
+    docs = [trigrams(t) for t in SENTENCES]
+    n = len(docs)
+
+    def idf(gram: str) -> float:
+        df = sum(gram in d for d in docs)
+        return math.log(1 + (n - df + 0.5) / (df + 0.5))
+
+    total = sum(idf(g) for g in grams)
+    expected = [sum(idf(g) for g in grams if g in d) / total for d in docs]
+    index = LexicalIndex(SENTENCES)
+    np.testing.assert_allclose(index.char_coverage(question), expected, rtol=1e-6)
+    assert index.char_coverage(SENTENCES[2]).max() == 1.0
+
+
+def test_character_coverage_of_a_question_without_words_is_zero():
+    index = LexicalIndex(SENTENCES)
+    for question in ("؟", "", "ما هي؟"):
+        assert not index.char_coverage(question).any()
+    assert LexicalIndex([]).char_coverage("أسعار النفط").size == 0

@@ -7,7 +7,7 @@ import numpy as np
 from index.retrieval.ranking import FusionWeights, Method, Signals, fuse, zscore
 
 
-def _signals(dense, bm25, coverage=None, type_match=None) -> Signals:
+def _signals(dense, bm25, coverage=None, type_match=None, chars=None) -> Signals:
     dense = np.asarray(dense, dtype=np.float32)
     zeros = np.zeros_like(dense)
     return Signals(
@@ -17,6 +17,7 @@ def _signals(dense, bm25, coverage=None, type_match=None) -> Signals:
         type_match=zeros if type_match is None else np.asarray(type_match, dtype=np.float32),
         neighbour=dense,
         clause=dense,
+        char_coverage=zeros if chars is None else np.asarray(chars, dtype=np.float32),
     )
 
 
@@ -68,3 +69,15 @@ def test_scale_of_bm25_does_not_matter_after_standardising():
     a = fuse(_signals([0.7, 0.8, 0.75], [1.0, 2.0, 3.0]), Method.FUSION)
     b = fuse(_signals([0.7, 0.8, 0.75], [10.0, 20.0, 30.0]), Method.FUSION)
     np.testing.assert_allclose(a, b, atol=1e-5)
+
+
+def test_shared_letters_overturn_a_small_dense_lead_when_stems_miss():
+    # The question's word appears in another form («المفاوضون» / «مفاوضات»): no stem
+    # matches, but the sentence holding it shares most of the question's letters.
+    s = _signals([0.82, 0.81, 0.76], [0.0, 0.0, 0.0], chars=[0.05, 0.30, 0.04])
+    assert int(np.argmax(fuse(s, Method.HYBRID))) == 1
+
+
+def test_shared_letters_do_not_overturn_a_clear_dense_lead():
+    s = _signals([0.90, 0.78, 0.76], [0.0, 0.0, 0.0], chars=[0.05, 0.15, 0.04])
+    assert int(np.argmax(fuse(s, Method.HYBRID))) == 0
