@@ -169,8 +169,17 @@ class _Incidence:
         if not self._n or not (len(known) + unknown):
             return np.zeros(self._n, dtype=np.float32)
         unseen = math.log(1 + (self._n + 0.5) / 0.5)
-        columns = sorted(known)
+        columns = np.asarray(sorted(known), dtype=np.int64)
         weights = self._idf[columns]
         total = float(weights.sum()) + unseen * unknown
-        found = self._holds[:, columns] @ weights
+        # The columns' entries read straight from the CSC arrays: scipy's column indexing
+        # checks and copies so much per call that it took 0.1 ms a question on its own.
+        starts, ends = self._holds.indptr[columns], self._holds.indptr[columns + 1]
+        lengths = ends - starts
+        entries = np.repeat(ends - lengths.cumsum(), lengths) + np.arange(lengths.sum())
+        found = np.bincount(
+            self._holds.indices[entries],
+            weights=np.repeat(weights, lengths) * self._holds.data[entries],
+            minlength=self._n,
+        )
         return np.asarray(found / total, dtype=np.float32)

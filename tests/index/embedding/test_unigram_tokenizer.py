@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from tokenizers import Tokenizer, models, pre_tokenizers
+from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, processors
 
 from index.embedding.unigram_tokenizer import (
     UnigramFiles,
@@ -79,3 +79,31 @@ def test_unreadable_files_give_none(tmp_path: Path) -> None:
     assert open_unigram_tokenizer(files, 512) is None
     files.pipeline.write_text(json.dumps({"format": 999}), encoding="utf-8")
     assert open_unigram_tokenizer(files, 512) is None
+
+
+def _small_unigram(folder: Path, vocab: list[tuple[str, float]]) -> Tokenizer:
+    """A Unigram tokenizer of the model's shape over ``vocab`` (ids 0-2 are <unk>, <s>, </s>)."""
+    specials = [("<unk>", 0.0), ("<s>", 0.0), ("</s>", 0.0)]
+    tokenizer = Tokenizer(models.Unigram(specials + vocab, unk_id=0))
+    tokenizer.normalizer = normalizers.NFKC()
+    tokenizer.pre_tokenizer = pre_tokenizers.Metaspace(prepend_scheme="always", split=False)
+    tokenizer.post_processor = processors.TemplateProcessing(
+        single="<s> $A </s>", special_tokens=[("<s>", 1), ("</s>", 2)]
+    )
+    tokenizer.save(str(folder / "tokenizer.json"))
+    return tokenizer
+
+
+@pytest.mark.parametrize("spanning", [False, True], ids=["word-pieces", "pieces-across-words"])
+def test_small_vocabularies_give_the_same_ids(tmp_path: Path, spanning: bool) -> None:
+    """Word by word where no piece crosses a word, over the whole text where one does."""
+    vocab = [("▁", -2.0), ("▁a", -1.0), ("a", -1.5), ("b", -1.5), ("▁ab", -2.5), ("ba", -1.2)]
+    if spanning:
+        vocab.append(("a▁b", -0.1))
+    reference = _small_unigram(tmp_path, vocab)
+    files = UnigramFiles(tmp_path / "p.txt", tmp_path / "s.npy", tmp_path / "pipeline.json")
+    assert write_unigram_files(tmp_path / "tokenizer.json", files)
+    light = open_unigram_tokenizer(files, 512)
+    assert light is not None
+    for text in ["ab ab", "a b ba", "aab  bab", "zz a zz", "", " ", "a zz zz b", "abab ab ba b"]:
+        assert light.encode(text).ids == reference.encode(text).ids, text
