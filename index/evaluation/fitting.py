@@ -45,16 +45,19 @@ from index.retrieval.ranking import (
 # The plain rankings a fitted fusion must not lose to on any set.
 PLAIN_METHODS = (Method.DENSE, Method.BM25, Method.FUSION)
 
-# Grid for the fusion weights: dense share (BM25 gets the rest), coverage, answer type,
-# previous sentence, the share of the dense signal taken from the best clause, and the
-# character-trigram coverage (geometric: its best weight is far above the others').
+# Grid for the fusion weights: dense share (BM25 gets the rest; BM25 always keeps a share),
+# coverage, answer type, previous sentence, the share of the dense signal taken from the
+# best clause, and the character-trigram coverage.  Geometric where the best weight was
+# found far above the first grid's: coverage, answer type and the trigrams are shares or
+# flags in [0, 1] set against a dense term counted in steps of 0.03 of cosine.  The fitted
+# weights sit inside the grid, not on its edge.
 WEIGHT_GRID: tuple[tuple[float, ...], ...] = (
-    (0.4, 0.5, 0.6, 0.7, 0.8),
-    (0.0, 0.3, 0.6),
-    (0.0, 0.2, 0.4),
+    (0.4, 0.5, 0.6, 0.7, 0.8, 0.9),
+    (0.0, 0.6, 1.2, 2.4, 4.8, 9.6, 19.2),
+    (0.0, 0.8, 1.6, 3.2, 6.4, 12.8, 25.6),
     (0.0, 0.1, 0.2),
     (0.0, 0.35, 0.7),
-    (0.0, 0.4, 0.8, 1.6, 3.2, 6.4, 12.8),
+    (0.0, 0.8, 1.6, 3.2, 6.4, 12.8, 25.6),
 )
 FEATURES = ("coverage", "answer_type", "neighbour", "clause_share", "char_coverage")
 
