@@ -161,7 +161,7 @@ class CrossEncoder:
         return values
 
 
-def gold_rank(item: Ranked, reranked: np.ndarray | None, weight: float) -> int:
+def reranked_gold_rank(item: Ranked, reranked: np.ndarray | None, weight: float) -> int:
     """0-based rank of the first gold sentence after re-ranking the first sentences."""
     order = list(item.order)
     if reranked is not None:
@@ -176,7 +176,7 @@ def report(name: str, items: Sequence[Ranked], reranked: Sequence[np.ndarray]) -
     for weight in (*LAMBDAS, float("inf")):
         ranks = np.asarray(
             [
-                gold_rank(item, r if weight else None, weight)
+                reranked_gold_rank(item, r if weight else None, weight)
                 for item, r in zip(items, reranked, strict=True)
             ]
         )
