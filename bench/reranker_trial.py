@@ -43,6 +43,8 @@ QUESTIONS_PER_STEP = 4
 MAX_PIECES = 128
 ENCODER_RATE, HEAD_RATE = 3e-5, 1e-3
 LAMBDAS = (0.0, 0.5, 1.0, 2.0, 3.0, 4.0)
+# Shipped-score gaps (fused units) below which the re-ranker is applied, in a second table.
+GATE_MARGINS = (0.5, 1.0, 2.0, 3.0, 4.0, 6.0, 8.0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,31 +163,49 @@ class CrossEncoder:
         return values
 
 
-def reranked_gold_rank(item: Ranked, reranked: np.ndarray | None, weight: float) -> int:
-    """0-based rank of the first gold sentence after re-ranking the first sentences."""
+def reranked_gold_rank(
+    item: Ranked, reranked: np.ndarray | None, weight: float, margin: float = float("inf")
+) -> int:
+    """0-based rank of the first gold sentence after re-ranking the first sentences.
+
+    ``margin``: re-rank only when the shipped ranking's first two are closer than this.
+    """
     order = list(item.order)
-    if reranked is not None:
-        top = order[:RERANKED]
-        shipped = np.asarray([item.shipped[i] for i in top], dtype=np.float64)
+    top = order[:RERANKED]
+    shipped = np.asarray([item.shipped[i] for i in top], dtype=np.float64)
+    close = len(top) < 2 or shipped[0] - shipped[1] < margin
+    if reranked is not None and close:
         combined = reranked if weight == float("inf") else shipped + weight * reranked
         order[:RERANKED] = [top[i] for i in np.argsort(-combined, kind="stable")]
     return min(order.index(g) for g in item.gold)
 
 
+def _ranks(
+    items: Sequence[Ranked], reranked: Sequence[np.ndarray], weight: float, margin: float
+) -> np.ndarray:
+    return np.asarray(
+        [
+            reranked_gold_rank(item, r if weight else None, weight, margin)
+            for item, r in zip(items, reranked, strict=True)
+        ]
+    )
+
+
 def report(name: str, items: Sequence[Ranked], reranked: Sequence[np.ndarray]) -> None:
     for weight in (*LAMBDAS, float("inf")):
-        ranks = np.asarray(
-            [
-                reranked_gold_rank(item, r if weight else None, weight)
-                for item, r in zip(items, reranked, strict=True)
-            ]
-        )
+        ranks = _ranks(items, reranked, weight, float("inf"))
         label = "alone" if weight == float("inf") else f"{weight:g}"
         print(
             f"  {name} lambda {label}: top-1 {float((ranks == 0).mean()):.3f} "
             f"top-3 {float((ranks < 3).mean()):.3f} MRR {float((1 / (ranks + 1)).mean()):.3f}",
             flush=True,
         )
+    for margin in GATE_MARGINS:
+        top1 = [
+            float((_ranks(items, reranked, weight, margin) == 0).mean()) for weight in LAMBDAS[1:]
+        ]
+        cells = " / ".join(f"{v:.3f}" for v in top1)
+        print(f"  {name} λ 0.5-4 only where the first two are under {margin:g} apart: {cells}")
 
 
 def load_set(path: Path, embedder: Embedder, cache: Path) -> FitSet:
