@@ -7,6 +7,9 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 # Evaluation sets: tuning data, held-out data and questions about the seed article.
 EVAL_DIR ?= ../shared/eval
+# The evaluation sets' questions in English (the abstention model is fitted on those of
+# the fitting sets too; the held-out ones are only reported).
+TRANSLATIONS ?= bench/questions/en
 # Where `make finetune` writes the tuned model; `make bench` compares it when it exists.
 TUNED ?= data/models/tuned-arcd-train
 
@@ -54,10 +57,10 @@ bench: build
 	$(BIN)/python -m bench.run --heldout $(EVAL_DIR)/xquad-ar.jsonl \
 		$(foreach f,$(FIT_SETS),--fit $(f)) \
 		--train $(EVAL_DIR)/arcd-train.jsonl --article-questions $(EVAL_DIR)/seed-dev.jsonl \
-		--tuned $(TUNED)
+		--tuned $(TUNED) --translations $(TRANSLATIONS)
 
 calibrate: install
-	$(BIN)/python -m bench.calibrate $(FIT_SETS)
+	$(BIN)/python -m bench.calibrate $(FIT_SETS) --translations $(TRANSLATIONS)
 
 # Fine-tune the embedding model on the training file (about 20 minutes on 2 CPU cores).
 finetune: install

@@ -1,6 +1,9 @@
 """Fit the bundled fusion weights and abstention model on the fitting files of context sets.
 
-Usage: ``python -m bench.calibrate FIT.jsonl [FIT.jsonl ...]`` (the README names the files).
+Usage: ``python -m bench.calibrate FIT.jsonl [FIT.jsonl ...] [--translations DIR]`` (the README
+names the files). ``DIR/<name>.jsonl``, where it exists, holds the same questions of
+``<name>.jsonl`` in another language (``{"id", "question"}`` lines); the abstention model is
+fitted on them too, the ranking weights on the original questions only.
 
 Fits the shipped recipe (:data:`index.evaluation.fitting.SHIPPED_RECIPE`) on all files together,
 each file weighing the same, and prints the constants to paste into ``index/ranking.py``
@@ -21,6 +24,8 @@ from index.evaluation.context_sets import ContextSet, embed_contexts
 from index.evaluation.datasets import read_eval_file
 from index.evaluation.fitting import (
     SHIPPED_RECIPE,
+    FitSet,
+    abstention_leave_one_set_out,
     abstention_rows,
     fit,
     fit_abstention,
@@ -34,13 +39,20 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("files", type=Path, nargs="+")
     parser.add_argument("--cache", type=Path, default=Path("data") / "cache")
+    parser.add_argument(
+        "--translations", type=Path, help="folder of the same questions in another language"
+    )
     args = parser.parse_args()
     configure_logging("WARNING")
     embedder = load_embedder(load_settings().model_spec)
     sets = []
+    translated: dict[str, FitSet] = {}
     for path in args.files:
-        contexts = [c for c in read_eval_file(path) if isinstance(c, ContextSet)]
-        sets.append(prepare_set(path.stem, embed_contexts(contexts, embedder, args.cache)))
+        sets.append(prepare_set(path.stem, embed_contexts(_contexts(path), embedder, args.cache)))
+        other = args.translations / path.name if args.translations else None
+        if other is not None and other.is_file():
+            embedded = embed_contexts(_contexts(path, other), embedder, args.cache)
+            translated[path.stem] = prepare_set(f"{path.stem} ({other.parent.name})", embedded)
     fitted = fit(sets, SHIPPED_RECIPE)
     top1, mrr = fitted.in_sample
     print(f"fusion (mean over the files): top-1 {top1:.4f}  MRR {mrr:.4f}  {fitted.weights}")
@@ -51,10 +63,32 @@ def main() -> None:
                 f"in-sample {row.in_sample[0]:.3f} / {row.in_sample[1]:.3f}"
             )
     background = load_background(embedder, args.cache)
-    rows = [abstention_rows(s, fitted.adapter, background) for s in sets]
-    abstention, answered, declined = fit_abstention(rows)
+    rows = {
+        s.name: {
+            "original": abstention_rows(s, fitted.adapter, background),
+            **(
+                {"translated": abstention_rows(translated[s.name], fitted.adapter, background)}
+                if s.name in translated
+                else {}
+            ),
+        }
+        for s in sets
+    }
+    abstention, answered, declined = fit_abstention(
+        [r for by in rows.values() for r in by.values()]
+    )
     print(f"abstention: {abstention}")
     print(f"  own context answered {answered:.3f}; other article declined {declined:.3f}")
+    if len(rows) > 1:
+        for left in abstention_leave_one_set_out(rows):
+            cells = ", ".join(
+                f"{kind} answered {a:.3f} declined {d:.3f}" for kind, (a, d) in left.rates.items()
+            )
+            print(f"  {left.name} left out: {cells}")
+
+
+def _contexts(path: Path, questions: Path | None = None) -> list[ContextSet]:
+    return [c for c in read_eval_file(path, questions) if isinstance(c, ContextSet)]
 
 
 if __name__ == "__main__":

@@ -22,6 +22,8 @@ from index.evaluation.fitting import (
     FEATURES,
     SHIPPED_RECIPE,
     Recipe,
+    abstention_leave_one_set_out,
+    abstention_rows,
     fit,
     leave_one_set_out,
     prepare_set,
@@ -34,6 +36,7 @@ from index.evaluation.metrics import (
     evaluate_contexts,
     method_scorer,
 )
+from index.retrieval.background import load_background
 from index.retrieval.calibration import Calibration
 from index.retrieval.ranking import Method
 from index.service import AnsweringService
@@ -214,3 +217,57 @@ def abstention_figures(
         "seed article questions: handled right / answerable answered / off-topic declined",
         f"{ranked.top1:.3f} / {answered}/{len(answerable)} / {declined}/{len(off)}",
     )
+
+
+def translated_figures(
+    embedder: Embedder,
+    calibration: Calibration,
+    embedded: dict[str, EmbeddedContexts],
+    translated: Sequence[QualitySet],
+    add: AddFigure,
+    cache_dir: Path | None,
+) -> None:
+    """The same questions in another language: ranking, abstention, and abstention left out.
+
+    ``translated``: one set per original set that has a translation, named like the original.
+    The ranking weights never saw these questions; the abstention model saw those of the
+    fitting sets, so for them only the left-out figures count.
+    """
+    if not translated:
+        return
+    other = {s.name: embed_contexts(s.contexts, embedder, cache_dir) for s in translated}
+    print("\n### The same questions in English (articles and gold sentences unchanged)\n")
+    print(row("set", "dense", "plain fusion", "shipped", "own article answered / other declined"))
+    print(row("---", "---", "---", "---", "---"))
+    for s in translated:
+        cells = []
+        for method in (Method.DENSE, Method.FUSION, Method.HYBRID):
+            r = evaluate_contexts(other[s.name], embedder, method_scorer(method, calibration))
+            cells.append(f"{r.top1:.3f} / {r.top3:.3f} / {r.mrr:.3f}")
+        pairs = evaluate_abstention_pairs(other[s.name], embedder, calibration, cache_dir)
+        abstention = f"{pairs.answered_own:.3f} / {pairs.declined_other:.3f}"
+        label = f"{s.name} ({'held out' if s.held_out else 'fitting; abstention fitted on it'})"
+        print(row(label, *cells, abstention))
+        add(f"English questions, {s.name}: shipped top-1 / top-3 / MRR", cells[-1])
+        add(f"English questions, {s.name}: own article answered / other declined", abstention)
+    fitting = [s.name for s in translated if not s.held_out]
+    if len(fitting) < 2:
+        return
+    background = load_background(embedder, cache_dir)
+    rows = {
+        name: {
+            language: abstention_rows(prepare_set(name, contexts), calibration.adapter, background)
+            for language, contexts in (("Arabic", embedded[name]), ("English", other[name]))
+        }
+        for name in fitting
+    }
+    print("\nAbstention left out (fitted on the other sets' Arabic and English questions):\n")
+    print(row("set left out", "Arabic: answered / declined", "English: answered / declined"))
+    print(row("---", "---", "---"))
+    for left in abstention_leave_one_set_out(rows):
+        cells = [f"{a:.3f} / {d:.3f}" for a, d in left.rates.values()]
+        print(row(left.name, *cells))
+        add(
+            f"abstention left out, {left.name}: Arabic, English (answered / declined)",
+            ", ".join(cells),
+        )

@@ -24,7 +24,13 @@ import numpy as np
 from bench.articles import article_figures
 from bench.bot_e2e import bot_reliability_figures, bot_throughput_figures
 from bench.bot_peak import bot_peak_mib
-from bench.quality import QualitySet, abstention_figures, leave_one_out_figures, ranking_figures
+from bench.quality import (
+    QualitySet,
+    abstention_figures,
+    leave_one_out_figures,
+    ranking_figures,
+    translated_figures,
+)
 from bot.logs import configure_logging
 from bot.settings import Settings, load_settings
 from index.embedding.convert import WEIGHTS_FILE, default_model_dir
@@ -377,6 +383,11 @@ def main() -> None:
         "--cache", type=Path, default=REPO / "data" / "cache", help="embedding cache folder"
     )
     parser.add_argument("--article-questions", type=Path, help="questions about the seeds")
+    parser.add_argument(
+        "--translations",
+        type=Path,
+        help="folder with the sets' questions in English (<set name>.jsonl, matched by id)",
+    )
     parser.add_argument("--backends", default="torch,onnx-int8")
     parser.add_argument(
         "--tuned", type=Path, help="a model folder written by `article-bot finetune`, if any"
@@ -403,14 +414,12 @@ def main() -> None:
         f"Machine: {os.cpu_count()} CPUs, Python {sys.version.split()[0]}, "
         f"model {settings.embedding_model!r}"
     )
-    heldout = [c for c in read_eval_file(args.heldout) if isinstance(c, ContextSet)]
+    heldout = _contexts(args.heldout)
     sets = [QualitySet(args.heldout.stem, heldout, held_out=True)]
-    for path in args.fit:
-        contexts = [c for c in read_eval_file(path) if isinstance(c, ContextSet)]
-        sets.append(QualitySet(path.stem, contexts, held_out=False))
+    sets += [QualitySet(path.stem, _contexts(path), held_out=False) for path in args.fit]
     train: list[ContextSet] = []
     if args.train:
-        train = [c for c in read_eval_file(args.train) if isinstance(c, ContextSet)]
+        train = _contexts(args.train)
     embedder = load_embedder(settings.model_spec)
     subprocess.run(
         [sys.executable, "-m", "bot.cli", "build"], check=True, cwd=REPO, capture_output=True
@@ -459,7 +468,17 @@ def main() -> None:
         summary.add,
         args.cache,
     )
+    translated = [
+        QualitySet(s.name, _contexts(path, args.translations / path.name), s.held_out)
+        for s, path in zip(sets, [args.heldout, *args.fit], strict=True)
+        if args.translations and (args.translations / path.name).is_file()
+    ]
+    translated_figures(embedder, calibration, embedded, translated, summary.add, args.cache)
     summary.print()
+
+
+def _contexts(path: Path, questions: Path | None = None) -> list[ContextSet]:
+    return [c for c in read_eval_file(path, questions) if isinstance(c, ContextSet)]
 
 
 if __name__ == "__main__":

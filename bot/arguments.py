@@ -108,6 +108,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="context sets only: ask each question of its own article and of another "
         "article of the file; report how many are answered and declined",
     )
+    ev.add_argument(
+        "--questions",
+        type=Path,
+        metavar="QUESTIONS.jsonl",
+        help='context sets only: ask these questions instead ({"id", "question"} lines '
+        "matched to the file's question ids, e.g. the same questions in English)",
+    )
     ev.add_argument("--json", action="store_true", help="print one JSON object")
 
     tune = sub.add_parser(

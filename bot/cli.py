@@ -217,7 +217,7 @@ def _eval(args: argparse.Namespace, settings: Settings) -> int:
     )
     from index.retrieval import Method, calibration_for
 
-    data = read_eval_file(args.file)
+    data = read_eval_file(args.file, args.questions)
     method = Method(args.method)
     is_article_questions = bool(data) and isinstance(data[0], ArticleQuestion)
     if args.abstention:

@@ -132,7 +132,7 @@ class AnsweringService:
         scores = fuse(signals, Method.HYBRID, self.policy.weights)
         order = np.argsort(-scores, kind="stable")
         ranked = tuple(_passage(corpus, int(i), float(scores[i])) for i in order[: max(k, 1)])
-        features = abstention_features(signals, background)
+        features = abstention_features(signals, background, question)
         confidence = self.policy.abstention.confidence(features)
         terms = tuple(dict.fromkeys(content_terms(question)))
         if not self.policy.abstention.answers(features):

@@ -30,8 +30,29 @@ class ArticleQuestion:
 EvalFile = list[ContextSet] | list[ArticleQuestion]
 
 
-def read_eval_file(path: Path) -> EvalFile:
-    """Parse either format, with a one-line error naming the bad line."""
+def read_eval_file(path: Path, questions: Path | None = None) -> EvalFile:
+    """Parse either format, with a one-line error naming the bad line.
+
+    ``questions``: a file of ``{"id", "question"}`` lines that replace the context sets'
+    questions by id (the same questions in another language, say); questions it does not
+    list are left out.
+    """
+    rows = _read_rows(path)
+    if questions is not None:
+        if not all("sentences" in r for r in rows):
+            raise EvalFileError(f"{path}: only context sets can take their questions from a file")
+        _replace_questions(rows, _read_questions(questions), questions)
+    if all("sentences" in r for r in rows):
+        return [_context_set(path, n, r) for n, r in rows_numbered(rows)]
+    if all("question" in r for r in rows):
+        return [_article_question(path, n, r) for n, r in rows_numbered(rows)]
+    raise EvalFileError(
+        f"{path}: every line needs either 'sentences' and 'questions' (context sets) "
+        "or 'question' and 'gold_contains' (article questions)"
+    )
+
+
+def _read_rows(path: Path) -> list[dict[str, Any]]:
     try:
         lines = _read_bounded(path).decode("utf-8-sig").splitlines()
     except OSError as exc:
@@ -41,14 +62,39 @@ def read_eval_file(path: Path) -> EvalFile:
     rows = list(_json_rows(path, lines))
     if not rows:
         raise EvalFileError(f"{path} holds no evaluation lines")
-    if all("sentences" in r for r in rows):
-        return [_context_set(path, n, r) for n, r in rows_numbered(rows)]
-    if all("question" in r for r in rows):
-        return [_article_question(path, n, r) for n, r in rows_numbered(rows)]
-    raise EvalFileError(
-        f"{path}: every line needs either 'sentences' and 'questions' (context sets) "
-        "or 'question' and 'gold_contains' (article questions)"
-    )
+    return rows
+
+
+def _read_questions(path: Path) -> dict[str, str]:
+    """Question id -> question text, from ``{"id", "question"}`` lines."""
+    found: dict[str, str] = {}
+    for row in _read_rows(path):
+        number, qid, question = row["__line__"], row.get("id"), row.get("question")
+        if not isinstance(qid, str | int) or isinstance(qid, bool):
+            raise EvalFileError(f"{path}:{number}: every line needs an 'id' (string or integer)")
+        if not isinstance(question, str) or not question.strip():
+            raise EvalFileError(f"{path}:{number}: 'question' must be a non-empty string")
+        found[str(qid)] = question
+    return found
+
+
+def _replace_questions(
+    rows: list[dict[str, Any]], replacements: dict[str, str], source: Path
+) -> None:
+    """Each context's questions, as ``replacements`` words them; the rest left out."""
+    matched = 0
+    for row in rows:
+        questions = row.get("questions")
+        if not isinstance(questions, list):
+            continue  # reported as malformed when the row is parsed
+        kept = []
+        for q in questions:
+            if isinstance(q, dict) and str(q.get("id")) in replacements:
+                kept.append({**q, "question": replacements[str(q.get("id"))]})
+        row["questions"] = kept
+        matched += len(kept)
+    if not matched:
+        raise EvalFileError(f"{source}: none of its question ids is in the evaluation file")
 
 
 def _read_bounded(path: Path) -> bytes:

@@ -340,14 +340,14 @@ def abstention_rows(
         stats = background.stats(vectors)
         for q, vector, row in zip(questions, vectors, stats, strict=True):
             own = combine_signals(q.lexical, dense_signals(corpus, vector))
-            features.append(abstention_features(own, row))
+            features.append(abstention_features(own, row, q.question))
             labels.append(1)
             for share in NEGATIVE_SHARES:
                 other = others[other_context(index, len(others), share)]
                 if other is corpus:
                     continue
                 features.append(
-                    abstention_features(compute_signals(other, q.question, vector), row)
+                    abstention_features(compute_signals(other, q.question, vector), row, q.question)
                 )
                 labels.append(0)
     return np.asarray(features, dtype=np.float64), np.asarray(labels)
@@ -358,6 +358,9 @@ def fit_abstention(
 ) -> tuple[AbstentionModel, float, float]:
     """Logistic regression over the rows of every set; each set weighs the same.
 
+    The threshold answers ``target_answered`` of the own-context questions written in
+    Arabic script (all of them if there are none), so English rows teach the model what
+    English questions look like without moving the point Arabic questions are judged at.
     Returns the model, the share of own-context questions answered and the share of
     other-article pairs declined, on the fitting rows.
     """
@@ -368,7 +371,8 @@ def fit_abstention(
     weight = np.concatenate([np.full(len(r[1]), 1.0 / len(r[1])) for r in rows]) * len(y)
     model = LogisticRegression(C=10.0, max_iter=5000).fit(x, y, sample_weight=weight)
     proba = model.predict_proba(x)[:, 1]
-    positives = np.sort(proba[y == 1])
+    arabic = (y == 1) & (x[:, 2] < 0.5)
+    positives = np.sort(proba[arabic] if arabic.any() else proba[y == 1])
     threshold = float(positives[int((1 - target_answered) * len(positives))])
     w = [round(float(v), 3) for v in model.coef_[0]]
     fitted = AbstentionModel(
@@ -376,14 +380,38 @@ def fit_abstention(
         best_vs_background=w[0],
         best_coverage=w[1],
         threshold=round(threshold, 3),
+        latin_share=w[2],
     )
     return fitted, *abstention_rates(fitted, x, y)
 
 
 def abstention_rates(model: AbstentionModel, x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
     """Share of label-1 rows answered and of label-0 rows declined."""
-    answered = np.asarray([model.answers((float(a), float(b))) for a, b in x])
+    answered = np.asarray([model.answers((float(a), float(b), float(c))) for a, b, c in x])
     return float(answered[y == 1].mean()), float((~answered[y == 0]).mean())
+
+
+@dataclass(frozen=True, slots=True)
+class AbstentionLeftOut:
+    """One set's abstention rates under a model fitted without it, per question language."""
+
+    name: str
+    rates: dict[str, tuple[float, float]]  # language -> (answered own, declined other)
+
+
+def abstention_leave_one_set_out(
+    rows: dict[str, dict[str, tuple[np.ndarray, np.ndarray]]],
+) -> list[AbstentionLeftOut]:
+    """``rows[set][language]``: fit on every language of the other sets, score this one."""
+    out = []
+    for held in rows:
+        fitting = [
+            r for name, by_language in rows.items() if name != held for r in by_language.values()
+        ]
+        model, _, _ = fit_abstention(fitting)
+        rates = {lang: abstention_rates(model, *r) for lang, r in rows[held].items()}
+        out.append(AbstentionLeftOut(held, rates))
+    return out
 
 
 # ------------------------------------------------------------------------ one calibration

@@ -123,7 +123,7 @@ def evaluate_abstention_pairs(
             stats = background.stats(vector)[0]
             for asked, own in ((corpus, True), (other, False)):
                 signals = compute_signals(asked, q.question, vector)
-                said_yes = model.answers(abstention_features(signals, stats))
+                said_yes = model.answers(abstention_features(signals, stats, q.question))
                 answered += own and said_yes
                 declined += not own and not said_yes
             total += 1

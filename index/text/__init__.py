@@ -21,7 +21,12 @@ if TYPE_CHECKING:
         tokenize,
     )
     from index.text.sentences import Sentence, article_sentences
-    from index.text.transliteration import MIN_SKELETON, arabic_skeleton, latin_skeleton
+    from index.text.transliteration import (
+        MIN_SKELETON,
+        arabic_skeleton,
+        latin_letter_share,
+        latin_skeleton,
+    )
 
 __all__ = [
     "MIN_SKELETON",
@@ -32,6 +37,7 @@ __all__ = [
     "arabic_skeleton",
     "article_sentences",
     "content_terms",
+    "latin_letter_share",
     "latin_skeleton",
     "query_text",
     "question_answer_type",
@@ -54,6 +60,7 @@ _HOMES = {
     "arabic_skeleton": "index.text.transliteration",
     "article_sentences": "index.text.sentences",
     "content_terms": "index.text.normalize",
+    "latin_letter_share": "index.text.transliteration",
     "latin_skeleton": "index.text.transliteration",
     "query_text": "index.text.normalize",
     "question_answer_type": "index.text.answer_type",

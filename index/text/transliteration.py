@@ -101,3 +101,18 @@ def _collapse(skeleton: str) -> str:
         if not out or out[-1] != ch:
             out.append(ch)
     return "".join(out)
+
+
+def latin_letter_share(text: str) -> float:
+    """The share of the text's letters that are Latin rather than Arabic script (0 when none).
+
+    An English question shares no terms with an Arabic article, so its lexical evidence
+    means less than an Arabic question's; the abstention model reads this share to know.
+    """
+    latin = arabic = 0
+    for ch in text:
+        if ch.isascii():
+            latin += ch.isalpha()
+        elif "\u0621" <= ch <= "\u06d3":
+            arabic += ch.isalpha()
+    return latin / (latin + arabic) if latin + arabic else 0.0

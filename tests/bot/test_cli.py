@@ -585,3 +585,35 @@ def test_eval_abstention_needs_context_sets(workdir, capsys):
     assert main(["eval", str(data), "--abstention"]) == 2
     err = capsys.readouterr().err
     assert "--abstention needs context sets" in err and len(err.strip().splitlines()) == 1
+
+
+def test_eval_asks_the_same_questions_in_english_from_a_questions_file(workdir, capsys):
+    data = workdir / "ctx.jsonl"
+    rows = [
+        {
+            "context_id": "cats",
+            "sentences": ["القطط حيوانات أليفة تحب النوم.", "تأكل القطط السمك واللحم."],
+            "questions": [{"id": "a", "question": "ماذا تأكل القطط؟", "gold": [1]}],
+        },
+        {
+            "context_id": "paris",
+            "sentences": ["تقع باريس في شمال فرنسا.", "برج إيفل أشهر معالم باريس."],
+            "questions": [{"id": "b", "question": "أين تقع باريس؟", "gold": [0]}],
+        },
+    ]
+    data.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), "utf-8")
+    english = workdir / "en.jsonl"
+    english.write_text(
+        json.dumps({"id": "a", "question": "What do cats eat?"})
+        + "\n"
+        + json.dumps({"id": "b", "question": "Where is Paris?"}),
+        "utf-8",
+    )
+    assert main(["eval", str(data), "--questions", str(english), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["top1"] == 1.0
+    assert main(["eval", str(data), "--questions", str(english), "--abstention", "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["answered_own"] == 1.0 and result["declined_other"] == 1.0
+    assert main(["eval", str(data), "--questions", str(workdir / "none.jsonl")]) == 2
+    err = capsys.readouterr().err
+    assert "cannot read" in err and len(err.strip().splitlines()) == 1

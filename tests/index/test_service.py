@@ -29,6 +29,8 @@ OFF_TOPIC = [
     "احكيلي نكتة",
     "What is the capital of France?",
     "How do I bake a chocolate cake?",
+    "Who won the World Cup in 2018?",
+    "What's the weather like today?",
 ]
 
 # English questions about the Arabic article, and Arabic ones with an English name in
@@ -39,6 +41,8 @@ ENGLISH = [
     ("Which news agency quoted Gatilov?", ("إنترفاكس",)),
     ("Who accused Russia of hitting civilians?", ("ويطالب الغربيون روسيا", "يستهدف مدنيين")),
     ("How many sorties did the Russian air force fly?", ("510 طلعات",)),
+    ("How many commanders of armed groups were killed?", ("مقتل قائدين",)),
+    ("How many countries are in the International Syria Support Group?", ("17 دولة",)),
     ("Who did Lavrov meet?", ("لقائه نظيره الأميركي جون كيري",)),
     (
         "What did the Russian defence ministry say about the armed groups near Aleppo?",

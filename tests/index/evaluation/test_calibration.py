@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from pathlib import Path
 
@@ -76,3 +77,14 @@ def test_the_service_ranks_and_abstains_with_the_model_s_calibration(
     assert service.policy.weights == TUNED.weights
     assert service.policy.abstention == TUNED.abstention
     assert service.policy.weights != DEFAULT_CALIBRATION.weights
+
+
+def test_a_calibration_saved_before_the_script_feature_reads_as_before(tmp_path: Path) -> None:
+    record = TUNED.as_dict()
+    del record["abstention"]["latin_share"]
+    (tmp_path / CALIBRATION_FILE).write_text(json.dumps(record), encoding="utf-8")
+    loaded = calibration_for(ModelSpec(name=str(tmp_path)))
+    assert loaded.abstention.latin_share == 0.0
+    assert loaded.abstention.confidence((3.0, 0.5, 1.0)) == TUNED.abstention.confidence(
+        (3.0, 0.5, 0.0)
+    )

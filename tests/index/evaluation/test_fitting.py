@@ -12,6 +12,8 @@ from index.evaluation.context_sets import ContextSet, EmbeddedContexts, context_
 from index.evaluation.fitting import (
     FEATURES,
     Recipe,
+    abstention_leave_one_set_out,
+    abstention_rates,
     abstention_rows,
     fit_abstention,
     leave_one_set_out,
@@ -140,3 +142,39 @@ def test_the_table_knows_the_plain_rankings_top1_as_evaluation_measures_it():
         for method in (Method.DENSE, Method.BM25, Method.FUSION)
     ]
     assert table.best_baseline_top1() == pytest.approx(max(measured))
+
+
+def _rows(relative: np.ndarray, latin: float, label: int) -> tuple[np.ndarray, np.ndarray]:
+    features = np.column_stack([relative, np.zeros(len(relative)), np.full(len(relative), latin)])
+    return features, np.full(len(relative), label)
+
+
+def _language_rows(shift: float, seed: int) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Arabic and English rows; English cosines stand ``shift`` lower, on- and off-topic."""
+    rng = np.random.default_rng(seed)
+    by_language = {}
+    for language, latin, offset in (("original", 0.0, 0.0), ("translated", 1.0, shift)):
+        own = _rows(rng.normal(5.0 - offset, 1.0, 300), latin, 1)
+        other = _rows(rng.normal(1.0 - offset, 1.0, 600), latin, 0)
+        by_language[language] = (np.vstack([own[0], other[0]]), np.concatenate([own[1], other[1]]))
+    return by_language
+
+
+def test_english_rows_lower_the_bar_for_english_questions_only():
+    by_language = _language_rows(shift=2.0, seed=0)
+    model, _, _ = fit_abstention(list(by_language.values()), target_answered=0.98)
+    assert model.latin_share > 0
+    arabic = abstention_rates(model, *by_language["original"])
+    english = abstention_rates(model, *by_language["translated"])
+    # the threshold is set on the Arabic questions; English ones are answered as readily
+    assert arabic[0] == pytest.approx(0.98, abs=0.01)
+    assert english[0] > 0.9 and english[1] > 0.9
+
+
+def test_abstention_is_scored_on_each_set_left_out_per_language():
+    rows = {f"s{i}": _language_rows(shift=2.0, seed=i) for i in range(3)}
+    left_out = abstention_leave_one_set_out(rows)
+    assert [r.name for r in left_out] == ["s0", "s1", "s2"]
+    for r in left_out:
+        assert set(r.rates) == {"original", "translated"}
+        assert all(answered > 0.9 and declined > 0.9 for answered, declined in r.rates.values())
