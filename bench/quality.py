@@ -34,6 +34,7 @@ from index.evaluation.metrics import (
     evaluate_abstention_pairs,
     evaluate_article_questions,
     evaluate_contexts,
+    evaluate_shown,
     method_scorer,
 )
 from index.retrieval.background import load_background
@@ -95,6 +96,11 @@ def ranking_figures(
         for s, cell in zip(sets, cells, strict=True):
             add(f"{method.value} on {s.name} (top-1 / top-3 / MRR)", cell)
         add(f"{method.value}, mean top-1 over the sets", f"{means[method]:.3f}")
+    shown = [evaluate_shown(embedded[s.name], embedder, calibration) for s in sets]
+    cells = [f"{r.shown:.3f} ({r.sentences:.2f} sentences)" for r in shown]
+    print(row("shipped: answering sentence among those shown", *cells, ""))
+    for s, cell in zip(sets, cells, strict=True):
+        add(f"shipped on {s.name}: answering sentence among those shown", cell)
     _print_targets(sets, results, means)
     return embedded
 

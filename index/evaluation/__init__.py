@@ -36,6 +36,7 @@ if TYPE_CHECKING:
         evaluate_abstention_pairs,
         evaluate_article_questions,
         evaluate_contexts,
+        evaluate_shown,
         method_scorer,
     )
 
@@ -56,6 +57,7 @@ __all__ = [
     "evaluate_abstention_pairs",
     "evaluate_article_questions",
     "evaluate_contexts",
+    "evaluate_shown",
     "fit",
     "fit_abstention",
     "fit_calibration_on",
@@ -85,6 +87,7 @@ _HOMES = {
     "evaluate_abstention_pairs": "index.evaluation.metrics",
     "evaluate_article_questions": "index.evaluation.metrics",
     "evaluate_contexts": "index.evaluation.metrics",
+    "evaluate_shown": "index.evaluation.metrics",
     "fit": "index.evaluation.fitting",
     "fit_abstention": "index.evaluation.fitting",
     "fit_calibration_on": "index.evaluation.fitting",

@@ -31,7 +31,8 @@ from index.retrieval.background import load_background
 from index.retrieval.calibration import DEFAULT_CALIBRATION, Calibration
 from index.retrieval.corpus import Corpus
 from index.retrieval.ranking import FusionWeights, Method, compute_signals, fuse
-from index.service import AnsweringService
+from index.retrieval.supporting import supporting_sentences
+from index.service import AnsweringService, AnswerPolicy
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +83,43 @@ def evaluate_contexts(
         for q in questions
     ]
     return _result(ranks, answered=len(ranks), abstained=0)
+
+
+@dataclass(frozen=True, slots=True)
+class ShownResult:
+    """How often the answering sentence is among those an answer shows, and how many it shows."""
+
+    questions: int
+    shown: float
+    sentences: float
+
+
+def evaluate_shown(
+    contexts: Sequence[ContextSet] | EmbeddedContexts,
+    embedder: Embedder,
+    calibration: Calibration = DEFAULT_CALIBRATION,
+    policy: AnswerPolicy | None = None,
+) -> ShownResult:
+    """Rank each question within its context as the service does and pick what it shows."""
+    policy = policy or AnswerPolicy(weights=calibration.weights)
+    embedded = (
+        contexts if isinstance(contexts, EmbeddedContexts) else embed_contexts(contexts, embedder)
+    )
+    score = method_scorer(Method.HYBRID, calibration)
+    hits = count = total = 0
+    for corpus, questions in context_corpora(embedded):
+        for q in questions:
+            scores = score(corpus, q.question, q.vector)
+            order = np.argsort(-scores, kind="stable")
+            shown = supporting_sentences(
+                corpus.sentences, order, scores, policy.max_supporting, policy.supporting_gap
+            )
+            hits += any(i in q.gold for i in shown)
+            count += len(shown)
+            total += 1
+    if not total:
+        return ShownResult(0, 0.0, 0.0)
+    return ShownResult(total, round(hits / total, 4), round(count / total, 3))
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,9 +22,13 @@ from index.evaluation.fitting import (
     search_weights,
     weight_grid,
 )
+from index.evaluation.metrics import evaluate_contexts, evaluate_shown, method_scorer
+from index.retrieval.abstention import DEFAULT_ABSTENTION
 from index.retrieval.background import Background
+from index.retrieval.calibration import Calibration
 from index.retrieval.clauses import SentenceVectors
 from index.retrieval.ranking import FusionWeights, Method, compute_signals, fuse
+from index.service import AnswerPolicy
 
 WORDS = "سوريا روسيا حلب ميونيخ كيري لافروف الطيران الضربات المعارضة دمشق فبراير".split()
 
@@ -178,3 +182,18 @@ def test_abstention_is_scored_on_each_set_left_out_per_language():
     for r in left_out:
         assert set(r.rates) == {"original", "translated"}
         assert all(answered > 0.9 and declined > 0.9 for answered, declined in r.rates.values())
+
+
+def test_answers_show_the_answering_sentence_at_least_as_often_as_it_ranks_first():
+    embedded = _embedded(4, contexts=20, noise=1.5)
+    weights = FusionWeights(0.8, 0.2, coverage=1.0)
+    calibration = Calibration(weights, DEFAULT_ABSTENTION)
+    top1 = evaluate_contexts(embedded, None, method_scorer(Method.HYBRID, calibration)).top1
+    alone = evaluate_shown(
+        embedded, None, calibration, AnswerPolicy(supporting_gap=0.0, weights=weights)
+    )
+    wide = evaluate_shown(
+        embedded, None, calibration, AnswerPolicy(supporting_gap=1e9, weights=weights)
+    )
+    assert alone.shown == top1 and alone.sentences == 1.0
+    assert wide.shown >= top1 and 1.0 < wide.sentences <= 3.0
