@@ -51,6 +51,15 @@ class EvalResult:
 Scorer = Callable[[Corpus, str, np.ndarray], np.ndarray]
 
 
+def _embedded(
+    contexts: Sequence[ContextSet] | EmbeddedContexts, embedder: Embedder
+) -> EmbeddedContexts:
+    """The contexts' vectors: given, or computed now."""
+    if isinstance(contexts, EmbeddedContexts):
+        return contexts
+    return embed_contexts(contexts, embedder)
+
+
 def method_scorer(
     method: Method, calibration: Calibration | FusionWeights = DEFAULT_CALIBRATION
 ) -> Scorer:
@@ -74,9 +83,7 @@ def evaluate_contexts(
     contexts: Sequence[ContextSet] | EmbeddedContexts, embedder: Embedder, scorer: Scorer
 ) -> EvalResult:
     """Rank each question within its own context; top-1, top-3 and MRR over all questions."""
-    embedded = (
-        contexts if isinstance(contexts, EmbeddedContexts) else embed_contexts(contexts, embedder)
-    )
+    embedded = _embedded(contexts, embedder)
     ranks = [
         gold_rank(scorer(corpus, q.question, q.vector), q.gold)
         for corpus, questions in context_corpora(embedded)
@@ -102,9 +109,7 @@ def evaluate_shown(
 ) -> ShownResult:
     """Rank each question within its context as the service does and pick what it shows."""
     policy = policy or AnswerPolicy(weights=calibration.weights)
-    embedded = (
-        contexts if isinstance(contexts, EmbeddedContexts) else embed_contexts(contexts, embedder)
-    )
+    embedded = _embedded(contexts, embedder)
     score = method_scorer(Method.HYBRID, calibration)
     hits = count = total = 0
     for corpus, questions in context_corpora(embedded):
@@ -145,9 +150,7 @@ def evaluate_abstention_pairs(
     The other article is off-topic by construction, so declining there is right and
     answering is not; at the own context it is the other way round.
     """
-    embedded = (
-        contexts if isinstance(contexts, EmbeddedContexts) else embed_contexts(contexts, embedder)
-    )
+    embedded = _embedded(contexts, embedder)
     items = list(context_corpora(embedded))
     if len(items) < 2:
         raise EvalFileError("the abstention check needs at least two contexts")
