@@ -9,6 +9,7 @@ the stemmer gives them different stems.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from functools import cached_property
 
@@ -20,6 +21,8 @@ from index.text.normalize import STOPWORDS, content_terms, stem, strip_prefix, t
 from index.text.transliteration import MIN_SKELETON, arabic_skeleton, latin_skeleton
 
 _SPACE = ord(" ")
+# A Latin word written with a capital first letter: what an English question names.
+_CAPITALISED = re.compile(r"(?<![A-Za-z])[A-Z][A-Za-z]*")
 # Bits per code point when three of them are packed into one integer (U+10FFFF < 2**21).
 _CODE_BITS = 21
 
@@ -94,12 +97,18 @@ class LexicalIndex:
         return self._trigram_holds.shares(where[found].tolist(), int((~found).sum()))
 
     def query_terms(self, question: str) -> list[str]:
-        """The question's terms; a Latin-script name becomes the Arabic word it transliterates."""
+        """The question's terms; a Latin-script name becomes the Arabic word it transliterates.
+
+        Only capitalised Latin words count as names: a common English word shares its
+        consonants with some Arabic word by chance ("help" / "حلب", Aleppo), and on the
+        fitting sets' questions in English transliterating them too cost as much as it found.
+        """
+        names = {m.group(0).lower() for m in _CAPITALISED.finditer(question)}
         terms: list[str] = []
         for token in tokenize(question):
             if token in STOPWORDS or (len(token) < 2 and not token.isdigit()):
                 continue
-            if token.isascii() and token.isalpha():
+            if token in names and token.isascii() and token.isalpha():
                 skeleton = latin_skeleton(token)
                 if len(skeleton) >= MIN_SKELETON and skeleton in self._by_skeleton:
                     terms.extend(sorted(self._by_skeleton[skeleton]))

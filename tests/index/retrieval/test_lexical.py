@@ -45,6 +45,14 @@ def test_a_latin_name_finds_the_sentence_that_writes_it_in_arabic():
     assert index.coverage("Lavrov")[0] > index.coverage("Lavrov")[1]
 
 
+def test_a_lowercase_english_word_is_not_taken_for_an_arabic_name():
+    # "help" has the consonants of "حلب" (Aleppo); written in lowercase it is a word, not a name
+    index = LexicalIndex(["تقدمت القوات الحكومية نحو حلب.", "ارتفعت أسعار النفط."])
+    assert "حلب" not in index.query_terms("help")
+    assert "حلب" in index.query_terms("What happened near Halab?")
+    assert index.coverage("help").max() == 0
+
+
 def test_the_index_keeps_little_per_sentence_beside_bm25():
     # Every chat's corpus keeps a lexical index over its sentences: what this module stores
     # per sentence (its distinct terms) must stay small next to the vectors (1.5 KiB each).
