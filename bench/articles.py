@@ -40,7 +40,7 @@ from bot.logs import configure_logging
 from bot.settings import Settings, load_settings
 from index.embedding.embedder import Embedder, load_embedder
 from index.evaluation.context_sets import ContextSet
-from index.evaluation.datasets import read_eval_file
+from index.evaluation.datasets import read_context_sets
 from index.retrieval.clauses import SentenceVectors
 from index.scope import ArticleOrigin, Scope
 from index.service import AnsweringService, open_service
@@ -394,9 +394,7 @@ def main() -> None:
     configure_logging("WARNING")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     settings = load_settings()
-    contexts = [
-        c for path in args.contexts for c in read_eval_file(path) if isinstance(c, ContextSet)
-    ]
+    contexts = [c for path in args.contexts for c in read_context_sets(path)]
     embedder = load_embedder(settings.model_spec)
     rows: list[tuple[str, str]] = []
     try:

@@ -20,8 +20,8 @@ from pathlib import Path
 from bot.logs import configure_logging
 from bot.settings import load_settings
 from index.embedding.embedder import load_embedder
-from index.evaluation.context_sets import ContextSet, embed_contexts
-from index.evaluation.datasets import read_eval_file
+from index.evaluation.context_sets import embed_contexts
+from index.evaluation.datasets import read_context_sets
 from index.evaluation.fitting import (
     SHIPPED_RECIPE,
     FitSet,
@@ -48,10 +48,12 @@ def main() -> None:
     sets = []
     translated: dict[str, FitSet] = {}
     for path in args.files:
-        sets.append(prepare_set(path.stem, embed_contexts(_contexts(path), embedder, args.cache)))
+        sets.append(
+            prepare_set(path.stem, embed_contexts(read_context_sets(path), embedder, args.cache))
+        )
         other = args.translations / path.name if args.translations else None
         if other is not None and other.is_file():
-            embedded = embed_contexts(_contexts(path, other), embedder, args.cache)
+            embedded = embed_contexts(read_context_sets(path, other), embedder, args.cache)
             translated[path.stem] = prepare_set(f"{path.stem} ({other.parent.name})", embedded)
     fitted = fit(sets, SHIPPED_RECIPE)
     top1, mrr = fitted.in_sample
@@ -85,10 +87,6 @@ def main() -> None:
                 f"{kind} answered {a:.3f} declined {d:.3f}" for kind, (a, d) in left.rates.items()
             )
             print(f"  {left.name} left out: {cells}")
-
-
-def _contexts(path: Path, questions: Path | None = None) -> list[ContextSet]:
-    return [c for c in read_eval_file(path, questions) if isinstance(c, ContextSet)]
 
 
 if __name__ == "__main__":

@@ -37,8 +37,8 @@ from index.embedding.convert import (
     release_weights,
 )
 from index.embedding.embedder import Embedder, load_embedder
-from index.evaluation.context_sets import ContextSet, embed_contexts
-from index.evaluation.datasets import read_eval_file
+from index.evaluation.context_sets import embed_contexts
+from index.evaluation.datasets import read_context_sets
 from index.evaluation.fitting import FitSet, prepare_set
 from index.retrieval.ranking import HYBRID_WEIGHTS, Method, combine_signals, dense_signals, fuse
 
@@ -214,7 +214,7 @@ def report(name: str, items: Sequence[Ranked], reranked: Sequence[np.ndarray]) -
 
 
 def load_set(path: Path, embedder: Embedder, cache: Path) -> FitSet:
-    contexts = [c for c in read_eval_file(path) if isinstance(c, ContextSet)]
+    contexts = read_context_sets(path)
     return prepare_set(path.stem, embed_contexts(contexts, embedder, cache))
 
 

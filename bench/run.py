@@ -36,7 +36,7 @@ from bot.settings import Settings, load_settings
 from index.embedding.convert import WEIGHTS_FILE, default_model_dir
 from index.embedding.embedder import Embedder, ModelSpec, load_embedder
 from index.evaluation.context_sets import ContextSet, embed_contexts
-from index.evaluation.datasets import ArticleQuestion, read_eval_file
+from index.evaluation.datasets import ArticleQuestion, read_context_sets, read_eval_file
 from index.evaluation.metrics import evaluate_contexts, method_scorer
 from index.retrieval.calibration import calibration_for
 from index.retrieval.ranking import Method
@@ -414,12 +414,12 @@ def main() -> None:
         f"Machine: {os.cpu_count()} CPUs, Python {sys.version.split()[0]}, "
         f"model {settings.embedding_model!r}"
     )
-    heldout = _contexts(args.heldout)
+    heldout = read_context_sets(args.heldout)
     sets = [QualitySet(args.heldout.stem, heldout, held_out=True)]
-    sets += [QualitySet(path.stem, _contexts(path), held_out=False) for path in args.fit]
+    sets += [QualitySet(path.stem, read_context_sets(path), held_out=False) for path in args.fit]
     train: list[ContextSet] = []
     if args.train:
-        train = _contexts(args.train)
+        train = read_context_sets(args.train)
     embedder = load_embedder(settings.model_spec)
     subprocess.run(
         [sys.executable, "-m", "bot.cli", "build"], check=True, cwd=REPO, capture_output=True
@@ -469,16 +469,12 @@ def main() -> None:
         args.cache,
     )
     translated = [
-        QualitySet(s.name, _contexts(path, args.translations / path.name), s.held_out)
+        QualitySet(s.name, read_context_sets(path, args.translations / path.name), s.held_out)
         for s, path in zip(sets, [args.heldout, *args.fit], strict=True)
         if args.translations and (args.translations / path.name).is_file()
     ]
     translated_figures(embedder, calibration, embedded, translated, summary.add, args.cache)
     summary.print()
-
-
-def _contexts(path: Path, questions: Path | None = None) -> list[ContextSet]:
-    return [c for c in read_eval_file(path, questions) if isinstance(c, ContextSet)]
 
 
 if __name__ == "__main__":

@@ -52,6 +52,11 @@ def read_eval_file(path: Path, questions: Path | None = None) -> EvalFile:
     )
 
 
+def read_context_sets(path: Path, questions: Path | None = None) -> list[ContextSet]:
+    """The file's context sets (see :func:`read_eval_file`); article questions are skipped."""
+    return [c for c in read_eval_file(path, questions) if isinstance(c, ContextSet)]
+
+
 def _read_rows(path: Path) -> list[dict[str, Any]]:
     try:
         lines = _read_bounded(path).decode("utf-8-sig").splitlines()

@@ -108,7 +108,7 @@ def evaluate_shown(
     policy: AnswerPolicy | None = None,
 ) -> ShownResult:
     """Rank each question within its context as the service does and pick what it shows."""
-    policy = policy or AnswerPolicy(weights=calibration.weights)
+    policy = policy or AnswerPolicy()
     embedded = _embedded(contexts, embedder)
     score = method_scorer(Method.HYBRID, calibration)
     hits = count = total = 0
