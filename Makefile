@@ -12,8 +12,11 @@ EVAL_DIR ?= ../shared/eval
 TRANSLATIONS ?= bench/questions/en
 # Where `make finetune` writes the tuned model; `make bench` compares it when it exists.
 TUNED ?= data/models/tuned-arcd-train
+# Where `make reranker` writes the optional re-ranker (use it with RERANKER=<this folder>).
+RERANKER_DIR ?= data/models/reranker
 
-.PHONY: install build run chat test test-fast lint check-layout bench calibrate finetune clean
+.PHONY: install build run chat test test-fast lint check-layout bench calibrate finetune \
+	reranker clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -65,6 +68,10 @@ calibrate: install
 # Fine-tune the embedding model on the training file (about 20 minutes on 2 CPU cores).
 finetune: install
 	$(BIN)/article-bot finetune $(EVAL_DIR)/arcd-train.jsonl --out $(TUNED) --overwrite
+
+# Train the optional re-ranker on the fitting sets (about 20 minutes on 2 CPU cores).
+reranker: build
+	$(BIN)/article-bot train-reranker $(FIT_SETS) --out $(RERANKER_DIR) --overwrite
 
 clean:
 	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from bot.commands import CONSOLE_CHAT
 from bot.urls import is_http_url
-from index.training import DEFAULT_RECIPE
+from index.training import DEFAULT_RECIPE, DEFAULT_RERANKER_RECIPE
 
 MAX_PORT = 65535
 # Telegram's chat ids fit in 52 bits; SQLite's integers in 63.
@@ -142,6 +142,21 @@ def build_parser() -> argparse.ArgumentParser:
     tune.add_argument("--batch-size", type=_positive_int, default=DEFAULT_RECIPE.batch_size)
     tune.add_argument("--overwrite", action="store_true", help="replace an existing --out folder")
 
+    rerank = sub.add_parser(
+        "train-reranker",
+        help="train the optional re-ranker on files of context sets (slow, CPU; see README)",
+    )
+    rerank.add_argument("files", type=Path, nargs="+", metavar="TRAIN.jsonl")
+    rerank.add_argument("--out", type=Path, help="folder to write (default: <models dir>/reranker)")
+    rerank.add_argument("--epochs", type=_positive_float, default=DEFAULT_RERANKER_RECIPE.epochs)
+    rerank.add_argument(
+        "--max-steps",
+        type=_positive_int,
+        default=DEFAULT_RERANKER_RECIPE.max_steps,
+        help="stop after this many steps (a quick trial; default: the whole run)",
+    )
+    rerank.add_argument("--overwrite", action="store_true", help="replace an existing --out folder")
+
     run = sub.add_parser("run", help="run the Telegram bot (long polling or webhook)")
     run.add_argument(
         "--webhook", metavar="URL", type=_webhook_url, help="public HTTPS URL for webhook mode"
@@ -181,6 +196,16 @@ def _positive_int(value: str) -> int:
         raise argparse.ArgumentTypeError(f"{value!r} is not a whole number") from None
     if number < 1:
         raise argparse.ArgumentTypeError("must be at least 1")
+    return number
+
+
+def _positive_float(value: str) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a number") from None
+    if not 0 < number <= 100:  # also refuses nan and inf
+        raise argparse.ArgumentTypeError("must be above 0 and at most 100")
     return number
 
 

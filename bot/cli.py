@@ -103,6 +103,8 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         return _eval(args, settings)
     if args.command == "finetune":
         return _finetune(args, settings)
+    if args.command == "train-reranker":
+        return _train_reranker(args, settings)
     if args.command in {"add", "articles", "remove"}:
         return _articles(args, settings)
     service = _open(settings, progress=args.command == "build")
@@ -215,7 +217,7 @@ def _eval(args: argparse.Namespace, settings: Settings) -> int:
         method_scorer,
         read_eval_file,
     )
-    from index.retrieval import Method, calibration_for
+    from index.retrieval import Method, calibration_for, load_reranker
 
     data = read_eval_file(args.file, args.questions)
     method = Method(args.method)
@@ -248,7 +250,13 @@ def _eval(args: argparse.Namespace, settings: Settings) -> int:
         result = evaluate_article_questions(data, service)  # type: ignore[arg-type]
     else:
         embedder = load_embedder(settings.model_spec)
-        scorer = method_scorer(method, calibration_for(settings.model_spec))
+        spec = settings.model_spec
+        reranker = (
+            load_reranker(settings.reranker, spec.backend, spec.threads)
+            if settings.reranker and method is Method.HYBRID
+            else None
+        )
+        scorer = method_scorer(method, calibration_for(spec), reranker)
         result = evaluate_contexts(data, embedder, scorer)  # type: ignore[arg-type]
     if args.json:
         print(json.dumps(result.as_dict()))
@@ -292,6 +300,37 @@ def _finetune(args: argparse.Namespace, settings: Settings) -> int:
             )
     print(f"model written to {out} ({report.steps} steps, {report.train_seconds:.0f} s)")
     print(f"use it with EMBEDDING_MODEL={out}")
+    return 0
+
+
+def _train_reranker(args: argparse.Namespace, settings: Settings) -> int:
+    from index.embedding import load_embedder, local_model_dir
+    from index.retrieval import calibration_for, load_reranker
+    from index.training import RerankerRecipe, file_questions, train_reranker
+
+    out = args.out or settings.models_dir / "reranker"
+    if out.exists() and not args.overwrite:
+        raise UsageError(f"{out} exists; pass --overwrite to replace it")
+    spec = settings.model_spec
+    recipe = RerankerRecipe(epochs=args.epochs, max_steps=args.max_steps)
+    questions = file_questions(args.files, load_embedder(spec), calibration_for(spec).weights)
+    print(f"training on {len(questions)} questions from {len(args.files)} file(s)", flush=True)
+    if settings.torch_threads > 0:
+        import torch
+
+        torch.set_num_threads(settings.torch_threads)
+    report = train_reranker(
+        local_model_dir(spec),
+        questions,
+        out,
+        recipe,
+        trained_on=[path.name for path in args.files],
+        overwrite=args.overwrite,
+    )
+    # Loading it once now exports the int8 graph, so the bot's first start does not wait.
+    load_reranker(out, spec.backend, spec.threads)
+    print(f"re-ranker written to {out} ({report.steps} steps, {report.seconds:.0f} s)")
+    print(f"use it with RERANKER={out}")
     return 0
 
 

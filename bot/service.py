@@ -27,4 +27,5 @@ def open_from_settings(
         seeds_visible=settings.seeds_visible,
         limits=settings.article_limits,
         corpus_cache=settings.corpus_cache_chats,
+        reranker=settings.reranker,
     )

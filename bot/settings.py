@@ -54,6 +54,8 @@ class Settings(BaseSettings):
     embedding_model: str = "default"
     embedding_backend: Backend = DEFAULT_BACKEND
     torch_threads: int = Field(default=0, ge=0, le=64)
+    # A folder written by `article-bot train-reranker`; unset: the shipped ranking alone.
+    reranker: Path | None = None
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     max_question_chars: int = Field(default=MAX_QUESTION_CHARS, ge=10, le=4000)
     questions_per_minute: int = Field(default=12, ge=1, le=600)
@@ -115,7 +117,9 @@ class Settings(BaseSettings):
     def _upper_case_level(cls, value: object) -> object:
         return value.strip().upper() if isinstance(value, str) else value
 
-    @field_validator("telegram_bot_token", "webhook_secret", "models_dir_override", mode="before")
+    @field_validator(
+        "telegram_bot_token", "webhook_secret", "models_dir_override", "reranker", mode="before"
+    )
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         """Strip what editors and ``echo`` add around a pasted value (a newline breaks URLs)."""

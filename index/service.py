@@ -24,6 +24,7 @@ from index.retrieval.calibration import calibration_for
 from index.retrieval.corpus import Corpus
 from index.retrieval.query_adapter import QueryAdapter
 from index.retrieval.ranking import HYBRID_WEIGHTS, FusionWeights, Method, compute_signals, fuse
+from index.retrieval.reranker import Reranker, load_reranker
 from index.retrieval.summary import pick_summary_sentences
 from index.retrieval.supporting import supporting_sentences
 from index.scope import GLOBAL, ArticleOrigin, Scope
@@ -49,6 +50,8 @@ class AnswerPolicy:
     abstention: AbstentionModel = DEFAULT_ABSTENTION
     # Applied to question vectors before ranking and abstaining (see index.retrieval.query_adapter).
     adapter: QueryAdapter | None = None
+    # Re-scores the ranking's first few sentences (opt-in; see index.retrieval.reranker).
+    reranker: Reranker | None = None
 
 
 class AnsweringService:
@@ -133,12 +136,16 @@ class AnsweringService:
             return Answer(question, Status.NOT_COVERED)
         signals = compute_signals(corpus, question, vector)
         scores = fuse(signals, Method.HYBRID, self.policy.weights)
-        order = np.argsort(-scores, kind="stable")
-        ranked = tuple(_passage(corpus, int(i), float(scores[i])) for i in order[: max(k, 1)])
         features = abstention_features(signals, background, question)
         confidence = self.policy.abstention.confidence(features)
         terms = tuple(dict.fromkeys(content_terms(question)))
-        if not self.policy.abstention.answers(features):
+        answers = self.policy.abstention.answers(features)
+        # Re-ranking reorders what is shown; whether to answer was decided without it.
+        if answers and self.policy.reranker is not None:
+            scores = self.policy.reranker.rerank(question, corpus.sentences, scores)
+        order = np.argsort(-scores, kind="stable")
+        ranked = tuple(_passage(corpus, int(i), float(scores[i])) for i in order[: max(k, 1)])
+        if not answers:
             return Answer(question, Status.NOT_COVERED, (), ranked, confidence, terms)
         shown = supporting_sentences(
             corpus.sentences,
@@ -240,17 +247,21 @@ def open_service(
     seeds_visible: bool = True,
     limits: ArticleLimits | None = None,
     corpus_cache: int = CORPUS_CACHE,
+    reranker: Path | None = None,
 ) -> tuple[AnsweringService, BuildReport]:
     """Read the seeds, load the model and the index (building it if needed).
 
     The ranking weights and the abstention model are the ones calibrated for
     ``model`` (see :mod:`index.retrieval.calibration`). With ``database`` the chats'
-    own articles are served from (and added to) that SQLite file.
+    own articles are served from (and added to) that SQLite file; with ``reranker`` the
+    first sentences of each ranking are re-scored by the re-ranker in that folder.
     """
     articles = read_seeds(seeds_dir)
     # Opened first: a damaged database should stop start-up before minutes of indexing.
     chat_articles = ArticleDatabase(database) if database is not None else None
     calibration = calibration_for(model)
+    # Loaded before the index: a wrong RERANKER should stop start-up before minutes of work.
+    cross = load_reranker(reranker, model.backend, model.threads) if reranker else None
     embedder = embedder or load_embedder(model)
     corpus, report = load_or_build(index_dir, articles, embedder, progress=progress)
     # A property of the model, not of the articles: kept once per model beside the models.
@@ -260,6 +271,7 @@ def open_service(
         weights=calibration.weights,
         abstention=calibration.abstention,
         adapter=calibration.adapter,
+        reranker=cross,
     )
     library = ArticleLibrary(
         corpus,

@@ -28,7 +28,15 @@ MODELS_DIR = REPO_ROOT / "data" / "models"
 # Fixtures that load the embedding model (directly or through another fixture): their tests
 # are marked ``model``.
 MODEL_FIXTURES = frozenset(
-    {"converted_model_dir", "embedder", "sentence_model", "service", "nano", "live_service"}
+    {
+        "converted_model_dir",
+        "embedder",
+        "sentence_model",
+        "service",
+        "nano",
+        "live_service",
+        "reranker_dir",
+    }
 )
 # Made-up articles that chats add in tests (first line the title, as in seeds/).
 ARTICLES_DIR = REPO_ROOT / "support" / "articles"
@@ -97,6 +105,31 @@ def service(embedder: Embedder, tmp_path_factory: pytest.TempPathFactory) -> Ans
         embedder=embedder,
     )
     return built
+
+
+@pytest.fixture(scope="session")
+def reranker_dir(converted_model_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A re-ranker folder from a two-step training run (its scores mean little; its shape is
+    what a full run writes), exported to int8 once per session."""
+    from index.embedding.embedder import DEFAULT_BACKEND
+    from index.retrieval.reranker import load_reranker
+    from index.training.reranker import RankedQuestion, RerankerRecipe, train_reranker
+
+    sentences = (
+        "تأسست مدينة القاهرة عام 969 ميلادي على يد الفاطميين.",
+        "تقع القاهرة على ضفاف نهر النيل في شمال مصر.",
+        "يبلغ عدد سكان القاهرة أكثر من عشرين مليون نسمة.",
+        "يعد الأزهر من أقدم الجامعات في العالم.",
+    )
+    questions = [
+        RankedQuestion(question, sentences, (0, 1, 2, 3), (gold,), (0.0, -1.0, -2.0, -3.0))
+        for question, gold in (("متى تأسست القاهرة؟", 0), ("كم عدد سكان القاهرة؟", 2))
+    ]
+    folder = tmp_path_factory.mktemp("rerankers") / "reranker"
+    recipe = RerankerRecipe(epochs=2, max_steps=2, questions_per_step=2, max_pieces=64)
+    train_reranker(converted_model_dir, questions, folder, recipe, trained_on=["tiny"])
+    load_reranker(folder, DEFAULT_BACKEND)  # the int8 export, once
+    return folder
 
 
 @pytest.fixture

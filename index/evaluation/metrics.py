@@ -31,6 +31,7 @@ from index.retrieval.background import load_background
 from index.retrieval.calibration import DEFAULT_CALIBRATION, Calibration
 from index.retrieval.corpus import Corpus
 from index.retrieval.ranking import FusionWeights, Method, compute_signals, fuse
+from index.retrieval.reranker import Reranker
 from index.retrieval.supporting import supporting_sentences
 from index.service import AnsweringService, AnswerPolicy
 
@@ -61,12 +62,15 @@ def _embedded(
 
 
 def method_scorer(
-    method: Method, calibration: Calibration | FusionWeights = DEFAULT_CALIBRATION
+    method: Method,
+    calibration: Calibration | FusionWeights = DEFAULT_CALIBRATION,
+    reranker: Reranker | None = None,
 ) -> Scorer:
     """Scores as the shipped ranking computes them for ``method``.
 
-    Only the shipped method uses the calibration (its weights and query adapter); the
-    others are the plain references. Bare weights mean a calibration without adapter.
+    Only the shipped method uses the calibration (its weights and query adapter) and the
+    re-ranker, if given; the others are the plain references. Bare weights mean a
+    calibration without adapter.
     """
     if isinstance(calibration, FusionWeights):
         calibration = Calibration(calibration, DEFAULT_CALIBRATION.abstention)
@@ -74,7 +78,10 @@ def method_scorer(
     def score(corpus: Corpus, question: str, vector: np.ndarray) -> np.ndarray:
         if method is Method.HYBRID:
             vector = calibration.query_vectors(vector)
-        return fuse(compute_signals(corpus, question, vector), method, calibration.weights)
+        scores = fuse(compute_signals(corpus, question, vector), method, calibration.weights)
+        if method is Method.HYBRID and reranker is not None:
+            scores = reranker.rerank(question, corpus.sentences, scores)
+        return scores
 
     return score
 

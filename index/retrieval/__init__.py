@@ -1,5 +1,5 @@
 """Ranking an article's sentences for a question: FAISS and BM25, clause scores, fusion,
-abstention, summaries and the per-model calibration it loads.
+abstention, summaries, the per-model calibration it loads and the optional re-ranker.
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ if TYPE_CHECKING:
         lexical_term,
         zscore,
     )
+    from index.retrieval.reranker import Reranker, load_reranker, reranked_scores
     from index.retrieval.summary import pick_summary_sentences
 
 __all__ = [
@@ -48,6 +49,7 @@ __all__ = [
     "LexicalSignals",
     "Method",
     "QueryAdapter",
+    "Reranker",
     "SentenceVectors",
     "abstention_features",
     "calibration_for",
@@ -61,7 +63,9 @@ __all__ = [
     "lexical_signals",
     "lexical_term",
     "load_background",
+    "load_reranker",
     "pick_summary_sentences",
+    "reranked_scores",
     "save_calibration",
     "zscore",
 ]
@@ -80,6 +84,7 @@ _HOMES = {
     "LexicalSignals": "index.retrieval.ranking",
     "Method": "index.retrieval.ranking",
     "QueryAdapter": "index.retrieval.query_adapter",
+    "Reranker": "index.retrieval.reranker",
     "SentenceVectors": "index.retrieval.clauses",
     "abstention_features": "index.retrieval.abstention",
     "calibration_for": "index.retrieval.calibration",
@@ -93,6 +98,8 @@ _HOMES = {
     "lexical_signals": "index.retrieval.ranking",
     "lexical_term": "index.retrieval.ranking",
     "load_background": "index.retrieval.background",
+    "load_reranker": "index.retrieval.reranker",
+    "reranked_scores": "index.retrieval.reranker",
     "pick_summary_sentences": "index.retrieval.summary",
     "save_calibration": "index.retrieval.calibration",
     "zscore": "index.retrieval.ranking",
