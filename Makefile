@@ -60,7 +60,7 @@ bench: build
 	$(BIN)/python -m bench.run --heldout $(EVAL_DIR)/xquad-ar.jsonl \
 		$(foreach f,$(FIT_SETS),--fit $(f)) \
 		--train $(EVAL_DIR)/arcd-train.jsonl --article-questions $(EVAL_DIR)/seed-dev.jsonl \
-		--tuned $(TUNED) --translations $(TRANSLATIONS)
+		--tuned $(TUNED) --reranker $(RERANKER_DIR) --translations $(TRANSLATIONS)
 
 calibrate: install
 	$(BIN)/python -m bench.calibrate $(FIT_SETS) --translations $(TRANSLATIONS)

@@ -16,6 +16,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from functools import partial
 from pathlib import Path
 
@@ -35,12 +36,12 @@ from bot.logs import configure_logging
 from bot.settings import Settings, load_settings
 from index.embedding.convert import WEIGHTS_FILE, default_model_dir
 from index.embedding.embedder import Embedder, ModelSpec, load_embedder
-from index.evaluation.context_sets import ContextSet, embed_contexts
+from index.evaluation.context_sets import ContextSet, EmbeddedContexts, embed_contexts
 from index.evaluation.datasets import ArticleQuestion, read_context_sets, read_eval_file
-from index.evaluation.metrics import evaluate_contexts, method_scorer
+from index.evaluation.metrics import evaluate_contexts, evaluate_shown, method_scorer
 from index.retrieval.calibration import calibration_for
 from index.retrieval.ranking import Method
-from index.service import AnsweringService, open_service
+from index.service import AnsweringService, AnswerPolicy, open_service
 from index.text.sentences import article_sentences
 
 REPO = Path(__file__).resolve().parents[1]
@@ -234,7 +235,7 @@ sys.exit(status)
 """
 
 
-def _run_for_peak_rss(arguments: list[str]) -> int:
+def _run_for_peak_rss(arguments: list[str], env: dict[str, str] | None = None) -> int:
     """Run ``article-bot ARGUMENTS`` to completion and return its own peak RSS in KiB."""
     done = subprocess.run(
         [sys.executable, "-c", _PEAK_REPORTING_CLI, *arguments],
@@ -242,6 +243,7 @@ def _run_for_peak_rss(arguments: list[str]) -> int:
         capture_output=True,
         text=True,
         cwd=REPO,
+        env={**os.environ, **(env or {})},
     )
     return int(done.stderr.split()[-1])
 
@@ -346,6 +348,68 @@ def tuned_model_figures(
             print(row(f"{label}, {method.value}", *cells))
 
 
+def reranker_figures(
+    settings: Settings,
+    reranker_dir: Path,
+    embedder: Embedder,
+    embedded: dict[str, EmbeddedContexts],
+    questions: list[str],
+    summary: Summary,
+) -> None:
+    """The optional re-ranker: quality on every set, and what it adds to a question's time.
+
+    The folder records the files it was trained on: their figures are in-sample (the
+    leave-one-set-out ones come from ``python -m bench.reranker``).
+    """
+    from index.retrieval.reranker import RERANKER_FILE, load_reranker
+
+    record = json.loads((reranker_dir / RERANKER_FILE).read_text(encoding="utf-8"))
+    trained_on = {Path(name).stem for name in record["trained"]["trained_on"]}
+    reranker = load_reranker(reranker_dir, settings.embedding_backend)
+    calibration = calibration_for(settings.model_spec)
+    print(f"\n### Optional re-ranker ({reranker_dir.name}, trained on {len(trained_on)} sets)\n")
+    print(row("set", "shipped", "shipped + re-ranker", "answering sentence shown"))
+    print(row("---", "---", "---", "---"))
+    policy = AnswerPolicy(weights=calibration.weights, reranker=reranker)
+    for name, data in embedded.items():
+        label = f"{name} ({'in-sample' if name in trained_on else 'not trained on'})"
+        cells = []
+        for scorer in (
+            method_scorer(Method.HYBRID, calibration),
+            method_scorer(Method.HYBRID, calibration, reranker),
+        ):
+            result = evaluate_contexts(data, embedder, scorer)
+            cells.append(f"{result.top1:.3f} / {result.top3:.3f} / {result.mrr:.3f}")
+        shown = evaluate_shown(data, embedder, calibration, policy)
+        cells.append(f"{shown.shown:.3f} ({shown.sentences:.2f} sentences)")
+        print(row(label, *cells))
+        summary.add(f"re-ranker on {label}", f"{cells[1]} (without: {cells[0]})")
+    service, _ = open_service(
+        settings.seeds_dir, settings.index_dir, settings.model_spec, embedder=embedder
+    )
+    reranked = AnsweringService(
+        embedder,
+        service.corpus,
+        replace(service.policy, reranker=reranker),
+        service.background,
+        service.library,
+    )
+    for q in questions[:20]:  # warm-up
+        reranked.ask(q)
+    times: dict[str, list[float]] = {"without": [], "with": []}
+    for q in questions:  # taking turns, as in the latency table
+        times["without"].append(timed(partial(service.ask, q)))
+        times["with"].append(timed(partial(reranked.ask, q)))
+    cells = [
+        f"median {ms(statistics.median(v))}, p95 {ms(percentile(v, 95))}" for v in times.values()
+    ]
+    print(f"\nWhole answering path, without / with the re-ranker: {cells[0]} / {cells[1]}")
+    summary.add("answering path with the re-ranker", f"{cells[1]} (without: {cells[0]})")
+    peak = _run_for_peak_rss(["ask", questions[0]], {"RERANKER": str(reranker_dir)}) / 1024
+    print(f"Peak memory of `article-bot ask` with the re-ranker: {peak:.0f} MiB")
+    summary.add("peak memory of `ask` with the re-ranker", f"{peak:.0f} MiB")
+
+
 def speed_figures(
     settings: Settings,
     embedder: Embedder,
@@ -391,6 +455,9 @@ def main() -> None:
     parser.add_argument("--backends", default="torch,onnx-int8")
     parser.add_argument(
         "--tuned", type=Path, help="a model folder written by `article-bot finetune`, if any"
+    )
+    parser.add_argument(
+        "--reranker", type=Path, help="a folder written by `article-bot train-reranker`, if any"
     )
     parser.add_argument(
         "--quality-only", action="store_true", help="only the quality sections (no timings)"
@@ -448,6 +515,8 @@ def main() -> None:
         print(f"\nShipped method on {args.heldout.stem} with the {backend} backend: {cell}")
         summary.add(f"shipped method on {args.heldout.stem}, {backend} backend", cell)
     leave_one_out_figures(embedded, sets, summary.add)
+    if args.reranker and args.reranker.is_dir():
+        reranker_figures(settings, args.reranker, embedder, embedded, questions, summary)
     if args.tuned and args.tuned.is_dir() and args.train:
         tuned_model_figures(settings, args.tuned, (args.heldout.stem, heldout), train, summary)
     questions_about_seeds: list[ArticleQuestion] = []

@@ -29,6 +29,26 @@ def command_name(text: str) -> str | None:
     return match.group(1).lower() if match else None
 
 
+# A message that is nothing but a request for help (any case, any punctuation around it) is
+# answered with the help, as /help is: asked as a question, the article's nearest sentence
+# would be shown (for "help", the one about a support group).
+_HELP_WORDS = frozenset(
+    {"help", "start", "مساعدة", "مساعده", "المساعدة", "المساعده", "ساعدني", "ساعدوني"}
+)
+_AROUND_A_WORD = re.compile(r"^[\W_]+|[\W_]+$")
+
+
+def is_help_request(text: str) -> bool:
+    """Whether ``text`` is a lone word asking for help rather than a question.
+
+    Example:
+        >>> [is_help_request(t) for t in ("Help!", " مساعدة؟ ", "help me find Kerry", "/help")]
+        [True, True, False, False]
+    """
+    word = _AROUND_A_WORD.sub("", text.strip()).casefold()
+    return word in _HELP_WORDS and not text.strip().startswith("/")
+
+
 def summary_sentences(argument: str | None) -> int | None:
     """Sentences asked for by ``/summary N``; None means the configured default.
 

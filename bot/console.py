@@ -69,6 +69,8 @@ def chat_reply(
     if not text:
         return ""
     command = commands.command_name(text)
+    if command is None and commands.is_help_request(text):
+        return texts.CONSOLE_HELP
     if command is None:
         answer = service.ask(text, scope=CONSOLE_SCOPE)
         return render_answer(answer, max_question_chars=service.policy.max_question_chars)

@@ -1,5 +1,7 @@
 """Private chats: every text message is a question; /start and /help explain the bot.
 
+A message that is only a word asking for help («help», «مساعدة») gets the help too.
+
 /start and /help are registered for every chat type (they are the usual first thing
 anyone sends a bot, in a group too); questions without a command only in private chats.
 """
@@ -10,6 +12,7 @@ from telegram import Update
 from telegram.ext import BaseHandler, CommandHandler, ContextTypes, MessageHandler, filters
 
 from bot import texts
+from bot.commands import is_help_request
 from bot.telegram import state
 from bot.telegram.html import plain_html
 from bot.telegram.replies import answer_question, command_allowed, quotes_in, reply
@@ -46,8 +49,12 @@ async def on_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def on_question(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     message = update.effective_message
-    if message is not None and message.text is not None:
-        await answer_question(message, message.text, context)
+    if message is None or message.text is None:
+        return
+    if is_help_request(message.text):  # a lone "help" is not a question about the article
+        await on_help(update, context)
+        return
+    await answer_question(message, message.text, context)
 
 
 async def on_non_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -114,10 +114,14 @@ def evaluate_shown(
     calibration: Calibration = DEFAULT_CALIBRATION,
     policy: AnswerPolicy | None = None,
 ) -> ShownResult:
-    """Rank each question within its context as the service does and pick what it shows."""
+    """Rank each question within its context as the service does and pick what it shows.
+
+    The policy's re-ranker, if any, re-scores every question (the service would skip the
+    ones it declines, which this does not decide).
+    """
     policy = policy or AnswerPolicy()
     embedded = _embedded(contexts, embedder)
-    score = method_scorer(Method.HYBRID, calibration)
+    score = method_scorer(Method.HYBRID, calibration, policy.reranker)
     hits = count = total = 0
     for corpus, questions in context_corpora(embedded):
         for q in questions:

@@ -52,6 +52,16 @@ def test_unknown_command_gets_the_help_not_an_answer(service, line):
     assert reply == f"{texts.UNKNOWN_COMMAND.format(command=command)}\n{texts.CONSOLE_HELP}"
 
 
+@pytest.mark.parametrize("line", ["help", "Help!", "مساعدة", " مساعدة؟ "])
+def test_a_lone_help_word_gets_the_help_not_an_answer(service, line):
+    assert chat_reply(service, line, summary_sentences=3) == texts.CONSOLE_HELP
+
+
+def test_a_question_about_help_is_still_a_question(service):
+    reply = chat_reply(service, "ما هي المساعدة التي قدمتها روسيا؟", summary_sentences=3)
+    assert reply != texts.CONSOLE_HELP
+
+
 def test_a_slash_before_arabic_is_a_question(service):
     reply = chat_reply(service, "/من التقى لافروف؟", summary_sentences=3)
     assert reply is not None and "جون كيري" in reply

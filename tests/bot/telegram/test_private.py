@@ -103,6 +103,13 @@ async def test_unknown_command_gets_the_help(fake_api: FakeBotAPI, service):
     assert "/summary" in visible(sent)
 
 
+@pytest.mark.parametrize("text", ["help", "مساعدة؟"])
+async def test_a_lone_help_word_gets_the_help(fake_api: FakeBotAPI, service, text):
+    async with running_bot(fake_api, service):
+        (sent,) = await replies(fake_api, fake_api.private_text(text))
+    assert "/summary" in visible(sent)
+
+
 async def test_private_summary(fake_api: FakeBotAPI, service):
     async with running_bot(fake_api, service):
         (sent,) = await replies(fake_api, fake_api.command("/summary 4"))
