@@ -348,6 +348,9 @@ def tuned_model_figures(
             print(row(f"{label}, {method.value}", *cells))
 
 
+RERANK_ROUNDS = 10
+
+
 def reranker_figures(
     settings: Settings,
     reranker_dir: Path,
@@ -359,7 +362,8 @@ def reranker_figures(
     """The optional re-ranker: quality on every set, and what it adds to a question's time.
 
     The folder records the files it was trained on: their figures are in-sample (the
-    leave-one-set-out ones come from ``python -m bench.reranker``).
+    leave-one-set-out ones come from ``python -m bench.reranker``). ``questions`` are ones
+    the seed article answers, each asked :data:`RERANK_ROUNDS` times (timings only).
     """
     from index.retrieval.reranker import RERANKER_FILE, load_reranker
 
@@ -384,6 +388,8 @@ def reranker_figures(
         cells.append(f"{shown.shown:.3f} ({shown.sentences:.2f} sentences)")
         print(row(label, *cells))
         summary.add(f"re-ranker on {label}", f"{cells[1]} (without: {cells[0]})")
+    if not questions:
+        return
     service, _ = open_service(
         settings.seeds_dir, settings.index_dir, settings.model_spec, embedder=embedder
     )
@@ -394,10 +400,10 @@ def reranker_figures(
         service.background,
         service.library,
     )
-    for q in questions[:20]:  # warm-up
+    for q in questions:  # warm-up
         reranked.ask(q)
     times: dict[str, list[float]] = {"without": [], "with": []}
-    for q in questions:  # taking turns, as in the latency table
+    for q in questions * RERANK_ROUNDS:  # taking turns, as in the latency table
         times["without"].append(timed(partial(service.ask, q)))
         times["with"].append(timed(partial(reranked.ask, q)))
     cells = [
@@ -516,7 +522,13 @@ def main() -> None:
         summary.add(f"shipped method on {args.heldout.stem}, {backend} backend", cell)
     leave_one_out_figures(embedded, sets, summary.add)
     if args.reranker and args.reranker.is_dir():
-        reranker_figures(settings, args.reranker, embedder, embedded, questions, summary)
+        # Questions the seed article answers: a declined question never reaches the re-ranker.
+        answerable = [
+            q.question
+            for q in (read_eval_file(args.article_questions) if args.article_questions else [])
+            if isinstance(q, ArticleQuestion) and q.gold_contains
+        ]
+        reranker_figures(settings, args.reranker, embedder, embedded, answerable, summary)
     if args.tuned and args.tuned.is_dir() and args.train:
         tuned_model_figures(settings, args.tuned, (args.heldout.stem, heldout), train, summary)
     questions_about_seeds: list[ArticleQuestion] = []
