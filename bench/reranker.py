@@ -25,6 +25,7 @@ from bot.logs import configure_logging
 from bot.settings import load_settings
 from index.embedding.embedder import load_embedder, local_model_dir
 from index.evaluation.context_sets import rank_metrics
+from index.evaluation.datasets import read_context_sets
 from index.retrieval.calibration import calibration_for
 from index.retrieval.reranker import Reranker, load_reranker, reranked_scores
 from index.training.reranker import RankedQuestion, file_questions, train_reranker
@@ -59,10 +60,12 @@ def gold_rank(scored: Scored, weight: float, candidates: int) -> int:
     return min(order.index(g) for g in item.gold)
 
 
-def report(name: str, scored: Sequence[Scored]) -> None:
+def report(name: str, scored: Sequence[Scored], trivial: int) -> None:
+    """``trivial``: questions whose context holds only answering sentences (always right)."""
     for candidates in CANDIDATES:
         for weight in WEIGHTS:
-            metrics = rank_metrics([gold_rank(s, weight, candidates) for s in scored])
+            ranks = [gold_rank(s, weight, candidates) for s in scored] + [0] * trivial
+            metrics = rank_metrics(ranks)
             print(
                 f"  {name} first {candidates}, weight {weight:g}: top-1 / top-3 / MRR "
                 f"{metrics.cell}",
@@ -90,6 +93,14 @@ def main() -> None:
     heldout = (
         file_questions([args.heldout], embedder, weights, args.cache) if args.heldout else None
     )
+    # Questions whose context has no other sentence: left out of training, right at any weight.
+    kept = {name: len(items) for name, items in sets.items()}
+    if args.heldout and heldout is not None:
+        kept[args.heldout.stem] = len(heldout)
+    trivial = {
+        path.stem: sum(len(c.questions) for c in read_context_sets(path)) - kept[path.stem]
+        for path in [*args.fit, *([args.heldout] if args.heldout else [])]
+    }
     runs = [("all", list(sets))]
     if not args.skip_left_out and len(sets) > 1:
         runs += [(f"without-{left}", [n for n in sets if n != left]) for left in sets]
@@ -108,7 +119,13 @@ def main() -> None:
                 flush=True,
             )
         reranker = load_reranker(out, settings.embedding_backend)
-        _score(reranker, [(n, sets[n]) for n in sets if n not in names], heldout, args.heldout)
+        _score(
+            reranker,
+            [(n, sets[n]) for n in sets if n not in names],
+            heldout,
+            args.heldout,
+            trivial,
+        )
 
 
 def _score(
@@ -116,11 +133,12 @@ def _score(
     left_out: list[tuple[str, list[RankedQuestion]]],
     heldout: list[RankedQuestion] | None,
     heldout_path: Path | None,
+    trivial: dict[str, int],
 ) -> None:
-    named = list(left_out)
+    named = [(name, name, items) for name, items in left_out]
     if heldout_path is not None and heldout is not None:
-        named.append((f"{heldout_path.stem} (held out)", heldout))
-    for name, items in named:
+        named.append((heldout_path.stem, f"{heldout_path.stem} (held out)", heldout))
+    for stem, name, items in named:
         started = time.monotonic()
         scored = score_questions(reranker, items)
         per_question = (time.monotonic() - started) * 1000 / max(len(items), 1)
@@ -128,7 +146,7 @@ def _score(
             f"  {name}: {per_question:.0f} ms a question to re-score {max(CANDIDATES)} sentences",
             flush=True,
         )
-        report(name, scored)
+        report(name, scored, trivial[stem])
 
 
 if __name__ == "__main__":
