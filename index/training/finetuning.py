@@ -182,7 +182,7 @@ def finetune(
     """
     recipe.check()
     refuse_existing(out_dir, overwrite=overwrite)
-    _require_training_libraries()
+    require_training_libraries()
     train_part, dev = _split_file(train_file, recipe.dev_fraction)
     with _torch_threads(threads):
         return _run(
@@ -195,15 +195,14 @@ def finetune(
         )
 
 
-def _require_training_libraries() -> None:
+def require_training_libraries() -> None:
     """A one-line error naming the ``train`` extra when its libraries are missing."""
     import importlib.util
 
     for name in TRAINING_MODULES:
         if importlib.util.find_spec(name) is None:
             raise TrainingDataError(
-                f"fine-tuning needs the 'train' extra ({name} is missing): "
-                "pip install -e '.[train]'"
+                f"training needs the 'train' extra ({name} is missing): pip install -e '.[train]'"
             )
 
 

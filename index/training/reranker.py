@@ -27,11 +27,12 @@ import numpy as np
 from index.embedding.embedder import Embedder
 from index.errors import TrainingDataError
 from index.evaluation.context_sets import embed_contexts
-from index.evaluation.datasets import read_context_sets
 from index.evaluation.fitting import FitSet, prepare_set
 from index.retrieval.ranking import FusionWeights, Method, combine_signals, dense_signals, fuse
 from index.retrieval.reranker import RERANKER_FILE, RerankerHead, pair_text
+from index.training.finetuning import require_training_libraries
 from index.training.output import install, refuse_existing, staging_folder
+from index.training.split import read_context_sets
 from index.training.trainer import freeze_word_embeddings
 
 if TYPE_CHECKING:
@@ -118,7 +119,10 @@ def ranked_questions(fit_set: FitSet, weights: FusionWeights) -> list[RankedQues
 def file_questions(
     files: Sequence[Path], embedder: Embedder, weights: FusionWeights, cache_dir: Path | None = None
 ) -> list[RankedQuestion]:
-    """The context-set files' questions, ranked as the service ranks them with ``weights``."""
+    """The context-set files' questions, ranked as the service ranks them with ``weights``.
+
+    A file of another shape is refused as fine-tuning refuses it.
+    """
     return [
         item
         for path in files
@@ -157,6 +161,7 @@ def train_reranker(
     refuse_existing(out_dir, overwrite=overwrite)
     if not questions:
         raise TrainingDataError("no training questions (every context had only its answer)")
+    require_training_libraries()
     import torch
     from sentence_transformers import SentenceTransformer
 

@@ -6,6 +6,8 @@ import json
 import shutil
 from pathlib import Path
 
+import pytest
+
 from bot.cli import main
 from index.retrieval.reranker import RERANKER_FILE
 from tests.bot.test_cli import _error_line
@@ -77,3 +79,30 @@ def test_a_wrong_reranker_setting_gives_one_line(workdir, capsys, monkeypatch):
 def test_a_blank_reranker_setting_means_none(workdir, capsys, monkeypatch):
     monkeypatch.setenv("RERANKER", "  ")
     assert main(["ask", "عمليات فرار"]) == 0
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (None, "cannot read"),
+        ('{"question": "q", "gold_contains": []}', "not a context-set file"),
+        (
+            json.dumps(
+                {
+                    "context_id": "c1",
+                    "sentences": ["جملة واحدة."],
+                    "questions": [{"question": "ما الجملة؟", "gold": [0]}],
+                },
+                ensure_ascii=False,
+            ),
+            "no training questions",
+        ),
+    ],
+)
+def test_bad_reranker_training_input_gives_one_line(workdir, capsys, content, message):
+    path = workdir / "train.jsonl"
+    if content is not None:
+        path.write_text(content + "\n", encoding="utf-8")
+    assert main(["train-reranker", str(path), "--out", str(workdir / "reranker")]) == 2
+    assert message in _error_line(capsys)
+    assert not (workdir / "reranker").exists()
