@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import logging
 import random
+import shutil
 import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
@@ -200,9 +201,7 @@ def train_reranker(
         text = json.dumps(record, ensure_ascii=False, indent=2) + "\n"
         (staged / RERANKER_FILE).write_text(text, encoding="utf-8")
         install(staged, out_dir, overwrite=overwrite)
-    except BaseException:
-        import shutil
-
+    except BaseException:  # a killed or failed save leaves no half-written folder behind
         shutil.rmtree(staged, ignore_errors=True)
         raise
     return report
