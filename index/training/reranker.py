@@ -59,6 +59,8 @@ class RerankerRecipe:
     questions_per_step: int = 4
     negatives: int = 3
     max_pieces: int = 128
+    # Texts of similar length share a forward pass of at most this many (padded) pieces.
+    pieces_per_pass: int = 512
     encoder_rate: float = 3e-5
     head_rate: float = 5e-3
     weight_decay: float = 0.01
@@ -77,6 +79,8 @@ class RerankerRecipe:
             raise TrainingDataError(f"re-ranking needs 2 candidates or more, not {self.candidates}")
         if self.encoder_rate <= 0 or self.head_rate <= 0:
             raise TrainingDataError("learning rates must be positive")
+        if self.pieces_per_pass < self.max_pieces:
+            raise TrainingDataError("a forward pass must hold at least one text of max_pieces")
 
 
 DEFAULT_RERANKER_RECIPE = RerankerRecipe()
@@ -226,6 +230,35 @@ def _groups(questions: Sequence[RankedQuestion], picked: Sequence[int], negative
     return texts, sizes
 
 
+def pair_vectors(model: SentenceTransformer, texts: Sequence[str], pieces_per_pass: int) -> Any:
+    """The pair vectors of ``texts`` in their order, computed in passes of similar length.
+
+    Why: a padded batch costs as much as its longest text times its size, and a step's
+    pairs range from about 30 to 128 pieces (mean about 75). Passes of texts sorted by
+    length, each at most ``pieces_per_pass`` pieces once padded, give the same vectors
+    (padding is masked) for a quarter less time a step (README).
+    """
+    import torch
+
+    lengths = [len(ids) for ids in model.tokenizer(list(texts), truncation=False)["input_ids"]]
+    lengths = [min(n, model.max_seq_length or n) for n in lengths]
+    order = sorted(range(len(texts)), key=lambda i: lengths[i])
+    passes: list[list[int]] = []
+    for i in order:
+        if passes and lengths[i] * (len(passes[-1]) + 1) <= pieces_per_pass:
+            passes[-1].append(i)
+        else:
+            passes.append([i])
+    vectors = [
+        model(model.preprocess([texts[i] for i in indices]))["sentence_embedding"]
+        for indices in passes
+    ]
+    stacked = torch.cat(vectors)
+    where = torch.empty(len(texts), dtype=torch.long)
+    where[torch.tensor([i for indices in passes for i in indices])] = torch.arange(len(texts))
+    return stacked[where]
+
+
 def _train(
     model: SentenceTransformer,
     head: Any,
@@ -261,9 +294,7 @@ def _train(
     for step in range(steps):
         picked = order[step * recipe.questions_per_step : (step + 1) * recipe.questions_per_step]
         texts, sizes = _groups(questions, picked, recipe.negatives)
-        features = model.preprocess(texts)
-        vectors = model(features)["sentence_embedding"]
-        logits = head(vectors).squeeze(-1)
+        logits = head(pair_vectors(model, texts, recipe.pieces_per_pass)).squeeze(-1)
         loss: Any = 0.0
         offset = 0
         for size in sizes:
