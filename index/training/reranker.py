@@ -240,8 +240,8 @@ def pair_vectors(model: SentenceTransformer, texts: Sequence[str], pieces_per_pa
     """
     import torch
 
-    lengths = [len(ids) for ids in model.tokenizer(list(texts), truncation=False)["input_ids"]]
-    lengths = [min(n, model.max_seq_length or n) for n in lengths]
+    pieces = model.tokenizer(list(texts), truncation=True, max_length=model.max_seq_length)
+    lengths = [len(ids) for ids in pieces["input_ids"]]
     order = sorted(range(len(texts)), key=lambda i: lengths[i])
     passes: list[list[int]] = []
     for i in order:
