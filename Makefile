@@ -69,7 +69,7 @@ calibrate: install
 finetune: install
 	$(BIN)/article-bot finetune $(EVAL_DIR)/arcd-train.jsonl --out $(TUNED) --overwrite
 
-# Train the optional re-ranker on the fitting sets (about 22 minutes on 2 CPU cores).
+# Train the optional re-ranker on the fitting sets (22 to 34 minutes on 2 CPU cores).
 reranker: build
 	$(BIN)/article-bot train-reranker $(FIT_SETS) --out $(RERANKER_DIR) --overwrite
 
