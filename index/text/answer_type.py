@@ -44,7 +44,16 @@ _TIME_WORDS = """
 """.split()
 # A year stands alone or carries the era letter: "2016", "2016م", "1998هـ" (ـ is dropped).
 _YEAR = r"(?<!\d)(1[0-9]{3}|20[0-9]{2})(?!\d)"
-_TIME_IN_TEXT = re.compile(_YEAR + "|" + _CLITICS + "(" + "|".join(_TIME_WORDS) + ")" + _WORD_END)
+# Any number with an era mark is a year, however many digits it has: "874م", "(79 هـ)",
+# "2800 قبل الميلاد". Without the mark a number of other lengths is more often a count.
+_ERA_MARKS = (
+    "م", "ه", "ق.م", "ق م", "قبل الميلاد", "للميلاد", "ميلادي", "ميلاديه",
+    "هجري", "هجريه", "للهجره", "bc", "ad",
+)  # fmt: skip
+_ERA_YEAR = r"(?<!\d)\d{1,4}\s*(" + "|".join(map(re.escape, _ERA_MARKS)) + ")" + _WORD_END
+_TIME_IN_TEXT = re.compile(
+    _ERA_YEAR + "|" + _YEAR + "|" + _CLITICS + "(" + "|".join(_TIME_WORDS) + ")" + _WORD_END
+)
 
 
 def question_answer_type(question: str) -> AnswerType:

@@ -52,3 +52,21 @@ def test_times_count_before_punctuation_and_with_the_era_letter(sentence):
 
 def test_a_sentence_without_a_time_does_not():
     assert not sentence_has_type("قال الوزير إن المفاوضات مستمرة.", AnswerType.TIME)
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "استوطن الجزيرة في 874م.",
+        "تأسس في 698 (79 هـ) بأمر من الوالي",
+        "قامت أول مملكة في 2800 قبل الميلاد.",
+        "بني المعبد نحو 300 ق.م",
+    ],
+)
+def test_a_number_with_an_era_mark_is_a_year_whatever_its_length(sentence):
+    assert sentence_has_type(sentence, AnswerType.TIME)
+
+
+@pytest.mark.parametrize("sentence", ["قتل 874 شخصا", "يبلغ طوله 300 متر", "نحو 5 ملايين"])
+def test_a_number_without_an_era_mark_is_not_a_year(sentence):
+    assert not sentence_has_type(sentence, AnswerType.TIME)
