@@ -12,12 +12,8 @@ if TYPE_CHECKING:
     from index.training.finetuning import finetune
     from index.training.output import REPORT_FILE
     from index.training.recipe import DEFAULT_RECIPE, Recipe
-    from index.training.reranker import (
-        DEFAULT_RERANKER_RECIPE,
-        RerankerRecipe,
-        file_questions,
-        train_reranker,
-    )
+    from index.training.reranker import file_questions, train_reranker
+    from index.training.reranker_recipe import DEFAULT_RERANKER_RECIPE, RerankerRecipe
     from index.training.split import split_contexts
 
 __all__ = [
@@ -36,8 +32,8 @@ __all__ = [
 # package costs nothing and no package imports another at import time.
 _HOMES = {
     "DEFAULT_RECIPE": "index.training.recipe",
-    "DEFAULT_RERANKER_RECIPE": "index.training.reranker",
-    "RerankerRecipe": "index.training.reranker",
+    "DEFAULT_RERANKER_RECIPE": "index.training.reranker_recipe",
+    "RerankerRecipe": "index.training.reranker_recipe",
     "file_questions": "index.training.reranker",
     "train_reranker": "index.training.reranker",
     "REPORT_FILE": "index.training.output",

@@ -33,6 +33,7 @@ from index.retrieval.ranking import FusionWeights, Method, combine_signals, dens
 from index.retrieval.reranker import RERANKER_FILE, RerankerHead, pair_text
 from index.training.finetuning import require_training_libraries
 from index.training.output import install, refuse_existing, staging_folder
+from index.training.reranker_recipe import DEFAULT_RERANKER_RECIPE, RerankerRecipe
 from index.training.split import read_context_sets
 from index.training.trainer import freeze_word_embeddings
 
@@ -44,46 +45,6 @@ logger = logging.getLogger(__name__)
 # sentence-transformers' record of the model's prompts: the re-ranker's pair text carries
 # its own ("query: ... passage: ..."), so the folder must add none.
 _PROMPTS_FILE = "config_sentence_transformers.json"
-
-
-@dataclass(frozen=True, slots=True)
-class RerankerRecipe:
-    """Every knob of one training run; recorded in ``reranker.json``.
-
-    ``weight`` and ``candidates`` are how the service uses the result; the README's
-    leave-one-set-out table is where they were chosen. ``max_steps`` > 0 stops early
-    (smoke tests).
-    """
-
-    epochs: float = 1.0
-    questions_per_step: int = 4
-    negatives: int = 3
-    max_pieces: int = 128
-    # Texts of similar length share a forward pass of at most this many (padded) pieces.
-    pieces_per_pass: int = 512
-    encoder_rate: float = 3e-5
-    head_rate: float = 5e-3
-    weight_decay: float = 0.01
-    warmup_ratio: float = 0.1
-    # Chosen on the mean left-out top-1 (README): 1 x the re-ranker's score, first 3 sentences.
-    weight: float = 1.0
-    candidates: int = 3
-    seed: int = 0
-    max_steps: int = -1
-
-    def check(self) -> None:
-        """Fail before the (slow) model load rather than inside the loop."""
-        if self.epochs <= 0 or self.questions_per_step < 1 or self.negatives < 1:
-            raise TrainingDataError("epochs, questions per step and negatives must be positive")
-        if self.candidates < 2:
-            raise TrainingDataError(f"re-ranking needs 2 candidates or more, not {self.candidates}")
-        if self.encoder_rate <= 0 or self.head_rate <= 0:
-            raise TrainingDataError("learning rates must be positive")
-        if self.pieces_per_pass < self.max_pieces:
-            raise TrainingDataError("a forward pass must hold at least one text of max_pieces")
-
-
-DEFAULT_RERANKER_RECIPE = RerankerRecipe()
 
 
 @dataclass(frozen=True, slots=True)
